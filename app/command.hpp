@@ -1,0 +1,20 @@
+// One relaylab sub-command: its name, a one-line summary for `relaylab --help`, and its entry point.
+// Each command parses its own options and prints its own `--help`.
+#pragma once
+
+#include <string_view>
+
+namespace relaylab::app {
+
+struct Command {
+    std::string_view name;     // "probe", "serve", "run", ...
+    std::string_view summary;  // one line
+    int (*main)(int argc, char** argv);  // argv[0] is the command name
+};
+
+// Exit codes shared by all commands.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failed = 1;   // the command ran and found a failure (expectation, mislabel...)
+inline constexpr int exit_usage = 2;    // bad command line or input file
+
+}  // namespace relaylab::app

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# relaylab's one entry point for a fresh machine (see README.md):
+#   ./dev.sh demo   install what is missing, build, run the main job
+#   ./dev.sh test   install what is missing, build, run the whole test suite
+#   ./dev.sh build  install what is missing and build only
+#   ./dev.sh asan   build with ASan+UBSan into build-asan and run the test suite there
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JOBS=${JOBS:-$(nproc)}
+BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libc-ares-dev
+                nlohmann-json3-dev catch2)
+# Real peers the integration tests talk to: unbound (DNS), Postfix's smtp-sink/smtp-source,
+# swaks (SMTP client), Sisimai (bounce analyser).
+TEST_PACKAGES=(unbound postfix swaks libsisimai-perl)
+
+install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "dev.sh: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {  # build DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DRELAYLAB_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j"$JOBS"
+}
+
+case "${1:-}" in
+    build)
+        install_missing "${BUILD_PACKAGES[@]}"
+        build build
+        ;;
+    demo)
+        install_missing "${BUILD_PACKAGES[@]}"
+        build build
+        exec ./scripts/demo.sh build/relaylab
+        ;;
+    test)
+        install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+        build build
+        (cd build && ctest -j"$JOBS" --output-on-failure --timeout 300)
+        ;;
+    asan)
+        install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+        build build-asan -DRELAYLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+        (cd build-asan && ctest -j"$JOBS" --output-on-failure --timeout 600)
+        ;;
+    *)
+        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac

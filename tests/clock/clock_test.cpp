@@ -1,0 +1,83 @@
+#include "clock/timer.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace relaylab;
+using namespace std::chrono_literals;
+
+TEST_CASE("virtual timers fire in deadline order only when the clock advances", "[clock]") {
+    boost::asio::io_context io;
+    VirtualClock clock(TimePoint{} + 1000s);
+    Timer a(io.get_executor(), clock), b(io.get_executor(), clock), c(io.get_executor(), clock);
+    std::vector<std::string> fired;
+    a.expires_after(5min);
+    b.expires_after(30s);
+    c.expires_after(30s);
+    a.async_wait([&](auto ec) { fired.push_back(ec ? "a-aborted" : "a"); });
+    b.async_wait([&](auto ec) { fired.push_back(ec ? "b-aborted" : "b"); });
+    c.async_wait([&](auto ec) { fired.push_back(ec ? "c-aborted" : "c"); });
+
+    io.poll();
+    CHECK(fired.empty());
+    REQUIRE(clock.next_deadline() == TimePoint{} + 1030s);
+
+    SECTION("equal deadlines fire in arming order") {
+        REQUIRE(clock.advance());
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"b", "c"});
+        CHECK(clock.now() == TimePoint{} + 1030s);
+        REQUIRE(clock.advance());
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"b", "c", "a"});
+        CHECK_FALSE(clock.advance());
+    }
+    SECTION("cancel completes with operation_aborted and disarms") {
+        CHECK(a.cancel() == 1);
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"a-aborted"});
+        clock.advance_to(TimePoint{} + 2000s);
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"a-aborted", "b", "c"});
+        CHECK(clock.armed() == 0);
+    }
+    SECTION("destroying a waiting timer disarms it") {
+        {
+            Timer d(io.get_executor(), clock);
+            d.expires_after(1s);
+            d.async_wait([&](auto ec) { fired.push_back(ec ? "d-aborted" : "d"); });
+        }
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"d-aborted"});
+        CHECK(clock.armed() == 3);
+    }
+}
+
+TEST_CASE("a past deadline on a virtual clock waits for the next advance", "[clock]") {
+    boost::asio::io_context io;
+    VirtualClock clock(TimePoint{});
+    Timer t(io.get_executor(), clock);
+    bool done = false;
+    t.expires_at(TimePoint{});
+    t.async_wait([&](auto ec) { done = !ec; });
+    io.poll();
+    CHECK_FALSE(done);
+    CHECK(clock.advance());
+    io.poll();
+    CHECK(done);
+    CHECK(clock.now() == TimePoint{});
+}
+
+TEST_CASE("a real-clock timer completes after its duration", "[clock]") {
+    boost::asio::io_context io;
+    RealClock clock;
+    Timer t(io.get_executor(), clock);
+    bool done = false;
+    t.expires_after(10ms);
+    t.async_wait([&](auto ec) { done = !ec; });
+    io.run_for(2s);
+    CHECK(done);
+}

@@ -1,0 +1,55 @@
+// Test support: run a real peer (unbound, smtp-sink, relaylab itself) as a child process on
+// loopback, wait until it listens, and stop it when the test ends.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace relaylab::test {
+
+class ChildProcess {
+public:
+    // argv[0] is the program path. Output goes to `log` (created/truncated).
+    ChildProcess(std::vector<std::string> argv, std::filesystem::path log);
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    int pid() const { return pid_; }
+    bool running();
+    // Sends SIGTERM, waits up to `grace`, then SIGKILL. Returns the exit status (waitpid form).
+    int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+    std::string log_text() const;
+
+private:
+    int pid_ = -1;
+    int status_ = 0;
+    bool reaped_ = false;
+    std::filesystem::path log_;
+};
+
+// A free TCP+UDP port on `ip` (bound and released; fine for tests on loopback).
+unsigned short free_port(const std::string& ip = "127.0.0.1");
+// Polls until a TCP connect to ip:port succeeds or `timeout` passes.
+bool wait_for_tcp(const std::string& ip, unsigned short port,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+// A fresh directory under the system temp dir, removed by the destructor.
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix = "relaylab-test");
+    ~TempDir();
+    const std::filesystem::path& path() const { return path_; }
+private:
+    std::filesystem::path path_;
+};
+// Runs a command to completion, capturing stdout (and stderr when `merge_stderr`). Returns exit code.
+int run_command(const std::vector<std::string>& argv, std::string& output, bool merge_stderr = false,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(60000));
+// Path of the built relaylab binary (from the RELAYLAB_BINARY environment variable set by CTest).
+std::string relaylab_binary();
+// Whether an executable exists (absolute path or on PATH).
+bool have_program(const std::string& name);
+
+}  // namespace relaylab::test
