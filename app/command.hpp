@@ -1,8 +1,10 @@
 // One relaylab sub-command: its name, a one-line summary for `relaylab --help`, and its entry point.
-// Each command parses its own options and prints its own `--help`.
+// Each command parses its own options and prints its own `--help`. A command registers itself from
+// its own file (app/*.cpp are linked straight into the binary, so registrations are never dropped).
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace relaylab::app {
 
@@ -10,6 +12,13 @@ struct Command {
     std::string_view name;     // "probe", "serve", "run", ...
     std::string_view summary;  // one line
     int (*main)(int argc, char** argv);  // argv[0] is the command name
+    int order = 50;            // position in `relaylab --help` (lower first)
+};
+
+std::vector<Command>& registered_commands();
+
+struct Registration {
+    explicit Registration(Command c) { registered_commands().push_back(c); }
 };
 
 // Exit codes shared by all commands.

@@ -81,3 +81,37 @@ TEST_CASE("a real-clock timer completes after its duration", "[clock]") {
     io.run_for(2s);
     CHECK(done);
 }
+
+#include "clock/duration.hpp"
+
+TEST_CASE("durations parse the way configs write them", "[duration]") {
+    SECTION("single units") {
+        CHECK(parse_duration("300s") == Duration(300s));
+        CHECK(parse_duration("5m") == Duration(5min));
+        CHECK(parse_duration("1h") == Duration(1h));
+        CHECK(parse_duration("5d") == Duration(120h));
+        CHECK(parse_duration("250ms") == Duration(250ms));
+    }
+    SECTION("combined") { CHECK(parse_duration("1h30m") == Duration(90min)); }
+    SECTION("malformed") {
+        for (auto bad : {"", "5", "m", "5x", "-5s", "5 s", "1h-", "99999999999999999999d"})
+            CHECK_FALSE(parse_duration(bad).has_value());
+    }
+    SECTION("format round-trips") {
+        for (auto text : {"5d", "1h30m", "250ms", "0s", "4000s"}) {
+            auto d = parse_duration(text);
+            REQUIRE(d);
+            CHECK(parse_duration(format_duration(*d)) == d);
+        }
+        CHECK(format_duration(4000s) == "1h6m40s");
+    }
+}
+
+TEST_CASE("timestamps format as ISO 8601 and RFC 5322", "[duration]") {
+    auto t = parse_time("2009-06-01T10:00:00Z");
+    REQUIRE(t);
+    CHECK(format_time(*t + 1500ms) == "2009-06-01T10:00:01.500Z");
+    CHECK(format_rfc5322(*t) == "Mon, 01 Jun 2009 10:00:00 +0000");
+    CHECK_FALSE(parse_time("2009-13-01T10:00:00Z"));
+    CHECK_FALSE(parse_time("yesterday"));
+}

@@ -1,0 +1,126 @@
+#include "clock/duration.hpp"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <limits>
+
+namespace relaylab {
+
+using std::chrono::milliseconds;
+
+std::optional<Duration> parse_duration(std::string_view s) {
+    if (s.empty()) return std::nullopt;
+    std::int64_t total_ms = 0;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::int64_t n = 0;
+        std::size_t digits = 0;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+            if (n > std::numeric_limits<std::int64_t>::max() / 10 - 10) return std::nullopt;
+            n = n * 10 + (s[i] - '0');
+            ++i;
+            ++digits;
+        }
+        if (digits == 0) return std::nullopt;
+        std::size_t u = i;
+        while (i < s.size() && (s[i] < '0' || s[i] > '9')) ++i;
+        std::string_view unit = s.substr(u, i - u);
+        std::int64_t scale = 0;
+        if (unit == "ms") scale = 1;
+        else if (unit == "s") scale = 1000;
+        else if (unit == "m") scale = 60'000;
+        else if (unit == "h") scale = 3'600'000;
+        else if (unit == "d") scale = 86'400'000;
+        else if (unit == "w") scale = 7 * 86'400'000LL;
+        else return std::nullopt;
+        if (n > (std::numeric_limits<std::int64_t>::max() / 4 - total_ms) / scale) return std::nullopt;
+        total_ms += n * scale;
+    }
+    return std::chrono::duration_cast<Duration>(milliseconds(total_ms));
+}
+
+std::string format_duration(Duration d) {
+    auto ms = std::chrono::duration_cast<milliseconds>(d).count();
+    if (ms == 0) return "0s";
+    std::string out;
+    if (ms < 0) {
+        out = "-";
+        ms = -ms;
+    }
+    constexpr std::array<std::pair<std::int64_t, const char*>, 5> units{
+        {{86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}}};
+    for (auto [scale, name] : units) {
+        if (ms >= scale) {
+            out += std::to_string(ms / scale) + name;
+            ms %= scale;
+        }
+    }
+    return out;
+}
+
+namespace {
+std::tm utc(TimePoint t) {
+    std::time_t tt = std::chrono::system_clock::to_time_t(
+        std::chrono::time_point_cast<std::chrono::seconds>(t) > t
+            ? std::chrono::time_point_cast<std::chrono::seconds>(t) - std::chrono::seconds(1)
+            : std::chrono::time_point_cast<std::chrono::seconds>(t));
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return tm;
+}
+}  // namespace
+
+std::string format_time(TimePoint t) {
+    std::tm tm = utc(t);
+    auto ms = std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+    if (ms < 0) ms += 1000;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+}
+
+std::string format_rfc5322(TimePoint t) {
+    std::tm tm = utc(t);
+    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+                  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+std::optional<TimePoint> parse_time(std::string_view s) {
+    int y, mo, d, h, mi, sec;
+    char tail[16] = {};
+    std::string str(s.substr(0, 40));
+    int n = std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, tail);
+    if (n < 6) return std::nullopt;
+    std::string_view rest = tail;
+    int ms = 0;
+    if (!rest.empty() && rest[0] == '.') {
+        std::size_t i = 1;
+        int scale = 100;
+        while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+            ms += (rest[i] - '0') * scale;
+            scale /= 10;
+            ++i;
+        }
+        rest.remove_prefix(i);
+    }
+    if (rest != "Z" && rest != "") return std::nullopt;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    std::time_t tt = timegm(&tm);
+    return std::chrono::system_clock::from_time_t(tt) + milliseconds(ms);
+}
+
+}  // namespace relaylab
