@@ -60,6 +60,7 @@ struct RecipientOutcome {
     std::optional<Reply> reply;          // absent for network failures
     NetError net = NetError::None;
     ProtocolError protocol = ProtocolError::None;
+    Remote remote;                       // the server this outcome comes from (smtpclient fills it)
     bool delivered() const { return stage == Stage::Done; }
     // Permanent: a 5xx reply. Everything else that is not delivered may be retried.
     bool permanent() const { return reply && reply->permanent(); }

@@ -1,0 +1,66 @@
+// The Asio driver of ClientSession: one SMTP session on one TCP connection. It owns the socket
+// and a deadline Timer on the caller's Clock, and does what the session's next() says. Nothing
+// throws on network errors: every error_code becomes a NetError in the outcomes.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "clock/timer.hpp"
+#include "smtpclient/client_session.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace relaylab::smtp {
+
+class Client {
+public:
+    static constexpr std::size_t kReadBufferBytes = 4096;  // one read; the parser bounds the rest
+
+    Client(boost::asio::any_io_executor ex, Clock& clock, ClientConfig config);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // Connect (config.connect_timeout), greeting, EHLO (HELO on 5xx). Call once.
+    boost::asio::awaitable<SessionStatus> open(Remote remote);
+    // One transaction on the open session: one outcome per recipient, in order, remote filled in.
+    boost::asio::awaitable<std::vector<RecipientOutcome>> send(Message message);
+    // Open and idle: can take another transaction.
+    bool usable() const;
+    // QUIT (its reply or failure changes nothing) and close.
+    boost::asio::awaitable<void> quit();
+
+    const std::vector<TranscriptLine>& transcript() const;
+    const Capabilities& capabilities() const;
+    const SessionStatus& status() const;
+
+    // Maps a socket error to the outcome's words; `connecting` for errors of the connect step.
+    static NetError net_error(const boost::system::error_code& ec, bool connecting);
+
+private:
+    boost::asio::awaitable<void> drive();  // until the session is Idle or Finished
+    void arm(Duration timeout);
+    bool disarm();  // true when the deadline fired during the operation
+    void close_socket();
+
+    boost::asio::any_io_executor ex_;
+    Clock& clock_;
+    ClientConfig config_;
+    std::optional<ClientSession> session_;
+    boost::asio::ip::tcp::socket socket_;
+    Timer deadline_;
+    // Bumped per operation: a deadline handler of an earlier operation must not cancel a later one.
+    std::shared_ptr<std::uint64_t> generation_ = std::make_shared<std::uint64_t>(0);
+    bool timed_out_ = false;
+    std::array<char, kReadBufferBytes> buffer_{};
+};
+
+}  // namespace relaylab::smtp

@@ -1,0 +1,76 @@
+#include "smtpclient/outcome.hpp"
+
+#include <array>
+#include <utility>
+
+namespace relaylab::smtp {
+
+namespace {
+constexpr std::array<std::pair<Stage, std::string_view>, 11> kStageNames{{
+    {Stage::Connect, "connect"}, {Stage::Greeting, "greeting"}, {Stage::Ehlo, "ehlo"},
+    {Stage::Helo, "helo"},       {Stage::Mail, "mail"},         {Stage::Rcpt, "rcpt"},
+    {Stage::Data, "data"},       {Stage::Dot, "dot"},           {Stage::Rset, "rset"},
+    {Stage::Quit, "quit"},       {Stage::Done, "done"},
+}};
+}  // namespace
+
+std::string_view to_string(Stage s) {
+    for (const auto& [stage, name] : kStageNames)
+        if (stage == s) return name;
+    return "unknown";
+}
+
+std::optional<Stage> stage_from_string(std::string_view s) {
+    for (const auto& [stage, name] : kStageNames)
+        if (name == s) return stage;
+    return std::nullopt;
+}
+
+std::string_view command_name(Stage s) {
+    switch (s) {
+        case Stage::Connect: return "";
+        case Stage::Greeting: return "initial greeting";
+        case Stage::Ehlo: return "EHLO command";
+        case Stage::Helo: return "HELO command";
+        case Stage::Mail: return "MAIL FROM command";
+        case Stage::Rcpt: return "RCPT TO command";
+        case Stage::Data: return "DATA command";
+        case Stage::Dot: return "end of DATA command";
+        case Stage::Rset: return "RSET command";
+        case Stage::Quit: return "QUIT command";
+        case Stage::Done: return "end of DATA command";
+    }
+    return "";
+}
+
+std::string_view to_string(NetError e) {
+    switch (e) {
+        case NetError::None: return "none";
+        case NetError::ConnectRefused: return "connect_refused";
+        case NetError::ConnectTimeout: return "connect_timeout";
+        case NetError::Unreachable: return "unreachable";
+        case NetError::Timeout: return "timeout";
+        case NetError::Reset: return "reset";
+        case NetError::Closed: return "closed";
+        case NetError::Protocol: return "protocol";
+        case NetError::TooLarge: return "too_large";
+        case NetError::Local: return "local";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(ProtocolError e) {
+    switch (e) {
+        case ProtocolError::None: return "none";
+        case ProtocolError::BadCode: return "bad_code";
+        case ProtocolError::BadSeparator: return "bad_separator";
+        case ProtocolError::MismatchedCode: return "mismatched_code";
+        case ProtocolError::LineTooLong: return "line_too_long";
+        case ProtocolError::TooManyLines: return "too_many_lines";
+        case ProtocolError::ReplyTooLarge: return "reply_too_large";
+        case ProtocolError::UnexpectedReply: return "unexpected_reply";
+    }
+    return "unknown";
+}
+
+}  // namespace relaylab::smtp
