@@ -1,6 +1,7 @@
 // Typed DNS results. Nothing here is a string meant for people; words come at the edge.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,15 @@ struct MxResult {
     std::string domain;
     Status status = Status::Error;
     std::vector<MxHost> hosts;  // in the order to try them (RFC 5321 §5.1)
+    std::uint32_t ttl = 0;      // smallest TTL of the MX (or implicit A/AAAA) records used, seconds
+};
+
+// The addresses of one host name: A then AAAA.
+struct AddressResult {
+    std::string host;           // normalised like MxHost::name
+    Status status = Status::Error;  // Found when at least one address came back
+    std::vector<std::string> addresses;  // IPv4 first, then IPv6, as text
+    std::uint32_t ttl = 0;      // smallest TTL of the address records, seconds
 };
 
 }  // namespace relaylab::dns
