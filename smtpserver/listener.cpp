@@ -1,0 +1,171 @@
+#include "smtpserver/listener.hpp"
+
+#include "clock/timer.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <list>
+
+namespace relaylab::smtp {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+struct Connection {
+    Connection(tcp::socket s, Clock& clock) : socket(std::move(s)), timer(socket.get_executor(), clock) {}
+    tcp::socket socket;
+    Timer timer;
+    bool timed_out = false;
+    bool stopped = false;
+    // Tells a deadline that fired just as its operation completed from the next operation's deadline.
+    std::uint64_t deadline_generation = 0;
+};
+
+}  // namespace
+
+struct Listener::Shared {
+    Shared(asio::any_io_executor e, Clock& c) : ex(e), clock(c), acceptor(e) {}
+    asio::any_io_executor ex;
+    Clock& clock;
+    tcp::acceptor acceptor;
+    std::string ip;
+    unsigned short port = 0;
+    ServerConfig config;
+    PolicyFactory policies;
+    std::uint64_t accepted = 0;
+    bool stopped = false;
+    std::list<std::weak_ptr<Connection>> open;
+};
+
+namespace {
+
+// Runs one socket operation under the connection's deadline: the timer's handler cancels the
+// socket, so the operation ends with operation_aborted and `timed_out` tells why.
+template <typename Op>
+asio::awaitable<std::size_t> with_deadline(std::shared_ptr<Connection> c, Duration limit, Op op,
+                                           boost::system::error_code& ec) {
+    c->timed_out = false;
+    std::uint64_t generation = ++c->deadline_generation;
+    c->timer.expires_after(limit);
+    c->timer.async_wait([c, generation](boost::system::error_code e) {
+        if (!e && generation == c->deadline_generation) {
+            c->timed_out = true;
+            boost::system::error_code ignored;
+            c->socket.cancel(ignored);
+        }
+    });
+    std::size_t n = co_await op(asio::redirect_error(asio::use_awaitable, ec));
+    ++c->deadline_generation;
+    c->timer.cancel();
+    co_return n;
+}
+
+asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr<Connection> c,
+                            ConnectionInfo info) {
+    std::unique_ptr<ServerPolicy> policy = s->policies(info);
+    ServerSession session(*policy, s->config);
+    ServerActions actions = session.start();
+    std::array<char, server_read_chunk> buf;
+    boost::system::error_code ec;
+    while (true) {
+        if (!actions.write.empty()) {
+            co_await with_deadline(
+                c, s->config.idle_timeout,
+                [&](auto token) { return asio::async_write(c->socket, asio::buffer(actions.write), token); }, ec);
+            if (ec) break;
+        }
+        if (actions.next == NextStep::Close) break;
+        if (actions.next == NextStep::Wait) {
+            c->timer.expires_after(actions.duration);
+            co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (ec || c->stopped) break;
+            actions = session.resume();
+            continue;
+        }
+        std::size_t n = co_await with_deadline(
+            c, actions.duration, [&](auto token) { return c->socket.async_read_some(asio::buffer(buf), token); },
+            ec);
+        // Bytes that arrived count even if the deadline fired in the same instant.
+        if (!ec) actions = session.feed(std::string_view(buf.data(), n));
+        else if (c->timed_out && !c->stopped) actions = session.idle_timeout();
+        else break;
+    }
+    if (!session.closed()) session.abort(c->stopped ? CloseReason::Stopped : CloseReason::PeerClosed);
+    boost::system::error_code ignored;
+    c->socket.shutdown(tcp::socket::shutdown_both, ignored);
+    c->socket.close(ignored);
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Listener::Shared> s) {
+    while (!s->stopped) {
+        boost::system::error_code ec;
+        tcp::socket sock = co_await s->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            if (s->stopped || ec == asio::error::operation_aborted) co_return;
+            continue;  // e.g. ECONNABORTED from a client that gave up; keep listening
+        }
+        ConnectionInfo info;
+        info.index = s->accepted++;
+        boost::system::error_code ignored;
+        auto peer = sock.remote_endpoint(ignored);
+        info.peer_ip = peer.address().to_string();
+        info.peer_port = peer.port();
+        auto conn = std::make_shared<Connection>(std::move(sock), s->clock);
+        s->open.remove_if([](const std::weak_ptr<Connection>& w) { return w.expired(); });
+        s->open.push_back(conn);
+        asio::co_spawn(s->ex, serve(s, conn, std::move(info)), [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    }
+}
+
+}  // namespace
+
+Listener::Listener(asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
+                   ServerConfig config, PolicyFactory policies)
+    : shared_(std::make_shared<Shared>(ex, clock)) {
+    shared_->config = std::move(config);
+    shared_->policies = std::move(policies);
+    tcp::endpoint ep(asio::ip::make_address(ip), port);
+    shared_->acceptor.open(ep.protocol());
+    shared_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    shared_->acceptor.bind(ep);
+    shared_->acceptor.listen();
+    shared_->ip = ip;
+    shared_->port = shared_->acceptor.local_endpoint().port();
+    asio::co_spawn(ex, accept_loop(shared_), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
+}
+
+Listener::~Listener() { stop(); }
+
+unsigned short Listener::port() const { return shared_->port; }
+const std::string& Listener::ip() const { return shared_->ip; }
+
+void Listener::stop() {
+    asio::post(shared_->ex, [s = shared_] {
+        if (s->stopped) return;
+        s->stopped = true;
+        boost::system::error_code ignored;
+        s->acceptor.close(ignored);
+        for (auto& w : s->open) {
+            if (auto c = w.lock()) {
+                c->stopped = true;
+                c->socket.cancel(ignored);
+                c->timer.cancel();
+            }
+        }
+        s->open.clear();
+    });
+}
+
+}  // namespace relaylab::smtp

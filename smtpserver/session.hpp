@@ -1,0 +1,108 @@
+// The server side of one SMTP session (RFC 5321 §3, §4.1.4 order of commands), sans I/O: the driver
+// feeds it bytes and carries out the actions it returns. No socket, no timer, no clock.
+//
+// Every call returns ServerActions: bytes to write, then Read, Wait or Close. Pipelined commands (RFC 2920) found in one feed are answered in
+// order and their replies batched into one Write.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "smtpserver/command.hpp"
+#include "smtpserver/data_reader.hpp"
+#include "smtpserver/policy.hpp"
+#include "smtpserver/reply.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace relaylab::smtp {
+
+// Defaults of the session's limits; each is a ServerConfig field.
+inline constexpr std::size_t default_max_message_bytes = 10'240'000;  // Postfix message_size_limit
+inline constexpr std::size_t default_max_recipients = 1000;           // smtpd_recipient_limit
+inline constexpr std::size_t default_max_errors = 20;                 // smtpd_hard_error_limit
+// RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for the next command.
+inline constexpr Duration default_idle_timeout = std::chrono::minutes(5);
+
+struct ServerConfig {
+    std::string hostname = "localhost";
+    // EHLO keywords after the greeting line, e.g. "PIPELINING", "SIZE 10240000".
+    std::vector<std::string> capabilities{"PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"};
+    std::size_t max_line = max_command_line;
+    std::size_t max_message_bytes = default_max_message_bytes;
+    std::size_t max_recipients = default_max_recipients;
+    std::size_t max_errors = default_max_errors;
+    Duration idle_timeout = default_idle_timeout;
+    bool require_helo = true;  // MAIL before HELO/EHLO gets 503, as Postfix's smtpd_helo_required
+};
+
+// What the driver does after a session call: first send `write` (when not empty), then
+//   Read   wait for client bytes, then feed(); if none come within `duration`, idle_timeout()
+//   Wait   let `duration` pass on the caller's clock, then resume()
+//   Close  close the connection; the session is over
+enum class NextStep { Read, Wait, Close };
+std::string_view to_string(NextStep s);
+
+struct ServerActions {
+    std::string write;
+    NextStep next = NextStep::Read;
+    Duration duration{};  // Read: idle timeout; Wait: delay; Close: unused
+};
+
+class ServerSession {
+public:
+    ServerSession(ServerPolicy& policy, ServerConfig config);
+
+    ServerActions start();                      // the greeting (policy.on_connect)
+    ServerActions feed(std::string_view bytes);  // client bytes arrived
+    ServerActions resume();                      // a Wait has elapsed
+    ServerActions idle_timeout();                // no bytes within the Read's idle timeout
+    // The connection ended from outside (client EOF, reset, listener stopped).
+    void abort(CloseReason why);
+
+    bool closed() const { return phase_ == Phase::Closed; }
+    const Envelope& envelope() const { return env_; }
+
+private:
+    enum class Phase { Greeting, Commands, Data, Silent, Closed };
+    struct Deferred {
+        Decision decision;
+        ServerReply reply;
+        std::optional<CloseReason> close_after;
+    };
+
+    ServerActions pump();
+    void handle_line(std::string_view line);
+    void handle_command(const ClientCommand& cmd);
+    void handle_data_bytes();
+    void finish_message();
+    // Applies a decision: sends now, or parks it until resume() when it carries a delay.
+    void decide(const Decision& d, ServerReply normal, std::optional<CloseReason> close_after = std::nullopt);
+    void carry_out(const Deferred& d);
+    void reply_now(const ServerReply& r);
+    void error_reply(const ServerReply& r);
+    void close(CloseReason why);
+    void reset_transaction();
+    ServerReply ehlo_reply() const;
+
+    ServerPolicy& policy_;
+    ServerConfig config_;
+    Phase phase_ = Phase::Greeting;
+    std::string input_;
+    bool discarding_long_line_ = false;
+    std::string output_;
+    std::optional<Deferred> deferred_;
+    std::optional<DataReader> data_;
+    std::optional<DataCut> cut_;
+    Envelope env_;
+    bool have_helo_ = false;
+    bool in_transaction_ = false;
+    bool refused_ = false;  // a 554 greeting: only QUIT is served (RFC 5321 §3.1)
+    std::size_t rcpts_tried_ = 0;
+    std::size_t errors_ = 0;
+};
+
+}  // namespace relaylab::smtp
