@@ -1,0 +1,81 @@
+// The script of a scripted remote MTA: per stage and per connection attempt, what it answers, after
+// how long, or whether it drops the connection or never answers. Documented in docs/world-smtp.md.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "smtpserver/policy.hpp"
+#include "smtpserver/reply.hpp"
+#include "smtpserver/session.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace relaylab::world {
+
+// How many bytes of each received message a scripted MTA keeps for expectations.
+inline constexpr std::size_t default_record_message_bytes = 1024 * 1024;
+
+enum class MtaStage { Greeting, Helo, Ehlo, Mail, Rcpt, Data, DataBody, Dot, Rset, Noop, Quit };
+std::string_view to_string(MtaStage s);  // the script's key: "greeting", "data_body", ...
+
+struct MtaStep {
+    std::optional<smtp::ServerReply> reply;  // absent: the normal reply of an accepting MTA
+    Duration delay{};
+    smtp::DecisionAction action = smtp::DecisionAction::Reply;
+    std::size_t after_bytes = 0;  // data_body only: raw DATA bytes read before the step applies
+
+    smtp::Decision decision() const { return {reply, delay, action}; }
+};
+
+// One layer of behaviour: the base script, or the overrides for one connection attempt.
+struct MtaBehaviour {
+    std::map<MtaStage, MtaStep> steps;
+    std::map<std::string, MtaStep> senders;     // MAIL FROM raw path (lower-cased) → step
+    std::map<std::string, MtaStep> recipients;  // RCPT TO raw path (lower-cased) → step
+    std::optional<MtaStep> malformed_sender;     // MAIL FROM whose unquoted local part is no dot-atom
+};
+
+struct MtaScript {
+    std::string hostname = "mx.example";
+    std::vector<std::string> capabilities{"PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"};
+    std::size_t max_message_bytes = smtp::default_max_message_bytes;
+    Duration idle_timeout = smtp::default_idle_timeout;
+    std::size_t record_message_bytes = default_record_message_bytes;
+    MtaBehaviour base;
+    std::vector<MtaBehaviour> attempts;  // attempts[i] overrides base on the i-th connection (0-based)
+
+    // The step for a stage on connection `attempt`: the attempt's override, else the base's.
+    std::optional<MtaStep> step(MtaStage stage, std::size_t attempt) const;
+    // MAIL: senders match, then malformed_sender, then "mail" — the attempt's layer before the base's.
+    std::optional<MtaStep> mail_step(std::string_view raw_path, std::size_t attempt) const;
+    // RCPT: recipients match, then "rcpt" — the attempt's layer before the base's.
+    std::optional<MtaStep> rcpt_step(std::string_view raw_path, std::size_t attempt) const;
+    smtp::ServerConfig server_config() const;
+};
+
+// True when a raw MAIL FROM path has an unquoted local part that breaks RFC 5321 §4.1.2 Dot-string
+// (leading, trailing or consecutive dots, or characters outside atext): `q.@docomo.ne.jp`.
+bool malformed_local_part(std::string_view raw_path);
+
+struct MtaScriptError {
+    std::string path;  // JSON path of the offending value, "attempts[0].rcpt.reply"; empty for syntax
+    int line = 0;      // for syntax errors: 1-based line and column
+    int column = 0;
+    std::string message;
+    std::string str() const;  // "3:14: syntax error ..." or "attempts[0].rcpt.reply: ..."
+};
+
+using MtaScriptResult = std::variant<MtaScript, MtaScriptError>;
+
+MtaScriptResult parse_mta_script(std::string_view json_text);
+// For scripts embedded in a bigger document (a scenario); `path` prefixes error paths.
+MtaScriptResult mta_script_from_json(const nlohmann::json& j, const std::string& path = "");
+
+}  // namespace relaylab::world
