@@ -1,0 +1,58 @@
+// Delivery of a handset notice into a Maildir: <mailboxes>/<safe(address)>/new/<unique>.
+// The directory name is derived from an address the handset chose, so it is escaped until it can
+// never climb out of <mailboxes> (no '/', never "." or "..", no leading dot, bounded length).
+#pragma once
+
+#include "clock/clock.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace relaylab::gw {
+
+// Linux allows 255 octets per name (NAME_MAX); leave room and keep listings readable.
+inline constexpr std::size_t kMaxMailboxNameOctets = 200;
+
+// '%' , '/', control bytes (NUL included), DEL and a leading '.' become %XX; other bytes stay.
+// An empty address becomes "%empty". Names longer than kMaxMailboxNameOctets keep a prefix and get
+// "%h" plus 16 hex digits of a hash of the whole address, so distinct addresses stay distinct.
+std::string mailbox_directory_name(std::string_view address);
+
+// What makes a Maildir file name unique (the maildir(5) convention "time.MusecPpidQseq.host"):
+// all passed in, so that scenario runs name their files the same way every time.
+struct MaildirFileName {
+    TimePoint time{};
+    std::uint64_t sequence = 0;
+    long process_id = 0;
+    std::string hostname;
+};
+// "1243850400.M000000P1234Q5.relaylab"; '/' and ':' in the host name are written \057 and \072.
+std::string maildir_file_name(const MaildirFileName& name);
+
+enum class MaildirError {
+    None,
+    CreateDirectory,  // mailboxes root, the mailbox or tmp/new/cur could not be made
+    OpenTemporary,    // tmp/<name> could not be created (or already existed)
+    Write,
+    Sync,             // fsync of the file or of new/
+    AlreadyDelivered, // new/<name> exists: the unique name was not unique
+    Link,             // moving tmp/<name> to new/<name> failed
+};
+std::string_view to_string(MaildirError e);
+
+struct MaildirDelivery {
+    MaildirError error = MaildirError::None;
+    int system_error = 0;           // errno of the failing call
+    std::filesystem::path path;     // the file in new/ when error == None
+    bool ok() const { return error == MaildirError::None; }
+};
+
+// Writes tmp/<unique>, fsyncs it, links it into new/ (never replacing a file there), removes the
+// tmp name and fsyncs new/ (maildir(5): a message appears in new/ complete or not at all).
+MaildirDelivery deliver_to_maildir(const std::filesystem::path& mailboxes, std::string_view address,
+                                   std::string_view message, const MaildirFileName& name);
+
+}  // namespace relaylab::gw
