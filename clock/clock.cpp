@@ -63,6 +63,7 @@ std::size_t Timer::cancel() {
 void Timer::arm_virtual() {
     // A deadline already in the past still waits for the next advance(): completing it here
     // would run the handler before the caller's current step has finished.
+    if (expiry_ == TimePoint::max()) return;  // never: only cancel() ends this wait
     key_ = static_cast<VirtualClock&>(clock_).arm(expiry_, this);
 }
 

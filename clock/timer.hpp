@@ -28,6 +28,8 @@ public:
     Timer& operator=(const Timer&) = delete;
 
     // Setting the expiry cancels a pending wait (it completes with operation_aborted).
+    // TimePoint::max() means "never": the wait ends only by cancel() (a wake-up signal), and on a
+    // VirtualClock it is not a deadline the clock can jump to.
     void expires_at(TimePoint at);
     void expires_after(Duration d) { expires_at(clock_.now() + d); }
     TimePoint expiry() const { return expiry_; }
@@ -70,8 +72,11 @@ private:
     template <typename Handler>
     void start_wait(Handler handler) {
         if (!clock_.is_virtual()) {
-            real_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                expiry_ - clock_.now()));
+            if (expiry_ == TimePoint::max())
+                real_->expires_at(std::chrono::steady_clock::time_point::max());
+            else
+                real_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    expiry_ - clock_.now()));
             real_->async_wait(std::move(handler));
             return;
         }

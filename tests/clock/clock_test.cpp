@@ -115,3 +115,28 @@ TEST_CASE("timestamps format as ISO 8601 and RFC 5322", "[duration]") {
     CHECK_FALSE(parse_time("2009-13-01T10:00:00Z"));
     CHECK_FALSE(parse_time("yesterday"));
 }
+
+TEST_CASE("a timer set to TimePoint::max() waits for cancel, never for the clock", "[clock]") {
+    boost::asio::io_context io;
+    VirtualClock clock(TimePoint{});
+    Timer t(io.get_executor(), clock);
+    std::string result;
+    t.expires_at(TimePoint::max());
+    t.async_wait([&](auto ec) { result = ec ? "woken" : "expired"; });
+    io.poll();
+    CHECK_FALSE(clock.next_deadline());
+    CHECK_FALSE(clock.advance());
+    t.cancel();
+    io.poll();
+    CHECK(result == "woken");
+
+    RealClock real;
+    Timer r(io.get_executor(), real);
+    r.expires_at(TimePoint::max());
+    r.async_wait([&](auto ec) { result = ec ? "real-woken" : "real-expired"; });
+    io.restart();
+    io.poll();
+    r.cancel();
+    io.poll();
+    CHECK(result == "real-woken");
+}

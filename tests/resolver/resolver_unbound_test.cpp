@@ -1,7 +1,7 @@
 // The resolver against a real unbound on loopback: every answer class, CNAMEs, TCP fallback,
 // deadlines on real and virtual clocks, and destruction with lookups in flight.
 #include "resolver/resolver.hpp"
-#include "tests/resolver/unbound_server.hpp"
+#include "tests/support/unbound_server.hpp"
 
 #include "clock/clock.hpp"
 

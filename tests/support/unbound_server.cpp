@@ -1,4 +1,4 @@
-#include "tests/resolver/unbound_server.hpp"
+#include "tests/support/unbound_server.hpp"
 
 #include <chrono>
 #include <fstream>

@@ -1,0 +1,147 @@
+// `relaylab serve --config FILE`: the gateway as a daemon on real time. Handsets submit over SMTP
+// on a loopback port; mail is delivered to the recipients' MX hosts; failures reach the handset as
+// notices in Maildirs; every attempt is logged in Postfix's shape. Stops cleanly on SIGTERM/SIGINT.
+#include "app/command.hpp"
+#include "app/endpoint.hpp"
+#include "gateway/config.hpp"
+#include "gateway/journal.hpp"
+#include "gateway/setup.hpp"
+#include "gateway/shipped_policies.hpp"
+#include "resolver/resolver.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <random>
+
+namespace relaylab::app {
+namespace {
+
+namespace po = boost::program_options;
+namespace asio = boost::asio;
+
+int serve_main(int argc, char** argv) {
+    po::options_description opts("options");
+    std::string config_file;
+    std::uint64_t seed = 0;
+    opts.add_options()
+        ("help,h", "this help")
+        ("config,c", po::value(&config_file), "gateway configuration (JSON; see `relaylab config --defaults`)")
+        ("seed", po::value(&seed), "seed for shuffling equal-preference MX hosts (default: random)");
+    const char* usage =
+        "usage: relaylab serve --config FILE\n\n"
+        "Runs the gateway on real time: SMTP intake for handsets (loopback by default), MX resolution\n"
+        "with c-ares against the configured DNS servers, delivery over SMTP, retries, and handset\n"
+        "notices in <mailboxes>/<address>/new/. Logs one Postfix-shaped line per delivery attempt to\n"
+        "`log` (or standard output). SIGTERM or SIGINT stops it.";
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, opts), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "relaylab serve: " << e.what() << "\n";
+        return exit_usage;
+    }
+    if (vm.count("help")) {
+        std::cout << usage << "\n\n" << opts << "\n";
+        return exit_ok;
+    }
+    if (config_file.empty()) {
+        std::cerr << "relaylab serve: --config FILE is required\n" << usage << "\n";
+        return exit_usage;
+    }
+    gw::GatewayConfig cfg;
+    gw::RelaySettings relay_settings;
+    gw::IntakeSettings intake_settings;
+    std::optional<Endpoint> intake;
+    try {
+        cfg = gw::read_config(JsonSource::load(config_file));
+        intake = parse_endpoint(cfg.intake);
+        if (!intake) throw std::invalid_argument("intake: \"" + cfg.intake + "\" is not a numeric address:port");
+        relay_settings = gw::relay_settings(cfg);
+        intake_settings = gw::intake_settings(cfg, intake->host);
+    } catch (const std::exception& e) {
+        std::cerr << "relaylab serve: " << e.what() << "\n";
+        return exit_usage;
+    }
+    auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(config_file).parent_path());
+    if (!policy) {
+        std::cerr << "relaylab serve: policy: " << policy.error->message() << "\n";
+        return exit_usage;
+    }
+    relay_settings.process_id = static_cast<long>(::getpid());
+
+    std::ofstream log_file;
+    if (cfg.log) {
+        log_file.open(*cfg.log, std::ios::app);
+        if (!log_file) {
+            std::cerr << "relaylab serve: cannot open log file " << *cfg.log << "\n";
+            return exit_usage;
+        }
+    }
+    std::ostream& log = cfg.log ? static_cast<std::ostream&>(log_file) : std::cout;
+
+    asio::io_context io;
+    RealClock clock;
+    std::mt19937_64 rng(vm.count("seed") ? seed : std::random_device{}());
+    gw::Journal journal(log, cfg.log_json);
+    try {
+        dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(cfg));
+        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng, &journal);
+        gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
+        relay.start();
+        std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy
+                  << ", local_part " << cfg.local_part << ", mailboxes " << cfg.mailboxes << "\n";
+        asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            std::cerr << "relaylab serve: signal " << sig << ", stopping (" << relay.queue().messages()
+                      << " messages still queued)\n";
+            door.stop();
+            relay.stop();
+            io.stop();
+        });
+        io.run();
+    } catch (const std::exception& e) {
+        std::cerr << "relaylab serve: " << e.what() << "\n";
+        return exit_failed;
+    }
+    return exit_ok;
+}
+
+const Registration registration{{"serve", "run the gateway live: SMTP intake, real DNS and delivery, notices", &serve_main, 10}};
+
+int config_main(int argc, char** argv) {
+    std::string_view arg = argc > 1 ? argv[1] : "";
+    if (arg == "--defaults") {
+        std::cout << gw::config_to_json(gw::GatewayConfig{}).dump(2) << "\n";
+        return exit_ok;
+    }
+    if (arg == "--check" && argc > 2) {
+        try {
+            auto cfg = gw::read_config(JsonSource::load(argv[2]));
+            auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(argv[2]).parent_path());
+            if (!policy) throw std::runtime_error("policy: " + policy.error->message());
+            std::cout << gw::config_to_json(cfg).dump(2) << "\n";
+            return exit_ok;
+        } catch (const std::exception& e) {
+            std::cerr << e.what() << "\n";
+            return exit_usage;
+        }
+    }
+    std::ostream& out = arg == "--help" || arg == "-h" ? std::cout : std::cerr;
+    out << "usage: relaylab config --defaults | --check FILE\n\n"
+           "--defaults    print every configuration key with its default (JSON, the config file format)\n"
+           "--check FILE  read FILE as `relaylab serve` would and print the effective configuration\n";
+    return &out == &std::cout ? exit_ok : exit_usage;
+}
+
+const Registration config_registration{{"config", "print the configuration defaults, or check a config file", &config_main, 90}};
+
+}  // namespace
+}  // namespace relaylab::app

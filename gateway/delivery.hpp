@@ -1,0 +1,53 @@
+// One delivery attempt for one job (one message, one destination domain): resolve the MX hosts,
+// walk them in order, run the SMTP transaction, and return the truth per recipient.
+// RFC 5321 §5.1: try the hosts in preference order; Postfix's rules for when to move on: a
+// connection failure, a 4xx/5xx greeting, refused EHLO/HELO or a 4xx at MAIL tries the next host;
+// a 5xx at MAIL/RCPT/DATA, or any answer once the transaction is under way, is final for this attempt.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "gateway/address.hpp"
+#include "gateway/events.hpp"
+#include "gateway/outcome.hpp"
+#include "gateway/queue.hpp"
+#include "resolver/resolver.hpp"
+#include "smtpclient/client.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <random>
+#include <vector>
+
+namespace relaylab::gw {
+
+struct DeliveryConfig {
+    unsigned short mx_port = 25;
+    std::size_t max_mx_addresses = 5;  // Postfix smtp_mx_address_limit
+    LocalPartMode local_part = LocalPartMode::Pass;
+    smtp::ClientConfig client;
+};
+
+class Delivery {
+public:
+    Delivery(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, DeliveryConfig config,
+             std::mt19937_64& rng, EventSink* events = nullptr);
+
+    // Outcomes in the order of job.recipients. `attempt` is 1 for the first try.
+    boost::asio::awaitable<std::vector<DeliveryOutcome>> attempt(const QueuedMessage& message,
+                                                                 const DeliveryJob& job, unsigned attempt);
+    const DeliveryConfig& config() const { return config_; }
+
+private:
+    boost::asio::any_io_executor ex_;
+    Clock& clock_;
+    dns::Resolver& resolver_;
+    DeliveryConfig config_;
+    std::mt19937_64& rng_;
+    EventSink* events_;
+};
+
+// The form an address is sent in under `mode` (the raw address when the mode would refuse it:
+// refusals happen at intake, never here).
+std::string envelope_address(const std::string& address, LocalPartMode mode, AddressRole role);
+
+}  // namespace relaylab::gw

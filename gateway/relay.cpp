@@ -1,0 +1,163 @@
+#include "gateway/relay.hpp"
+
+#include "gateway/maildir.hpp"
+#include "gateway/notice.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <iostream>
+
+namespace relaylab::gw {
+
+namespace asio = boost::asio;
+
+std::string header_section(std::string_view message) {
+    for (std::string_view sep : {"\r\n\r\n", "\n\n"}) {
+        auto p = message.find(sep);
+        if (p != std::string_view::npos) return std::string(message.substr(0, p + sep.size() / 2));
+    }
+    return std::string(message);
+}
+
+Relay::Relay(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings, Policy policy,
+             std::mt19937_64& rng, EventSink* events)
+    : ex_(ex),
+      clock_(clock),
+      settings_(std::move(settings)),
+      policy_(std::move(policy)),
+      events_(events),
+      queue_(settings_.retry, settings_.limits),
+      delivery_(ex, clock, resolver, settings_.delivery, rng, events),
+      wake_(ex, clock) {}
+
+void Relay::start() {
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(ex_, schedule_loop(), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);  // a bug: let the owner's run() see it
+    });
+}
+
+void Relay::stop() {
+    stopping_ = true;
+    wake();
+}
+
+void Relay::wake() { wake_.cancel(); }
+
+MessageId Relay::submit(Envelope envelope, std::string content) {
+    MessageAccepted accepted{0, envelope.sender, envelope.recipients, content.size()};
+    auto id = queue_.add(std::move(envelope), std::move(content), clock_.now());
+    accepted.id = id;
+    if (events_) events_->on_event(clock_.now(), accepted);
+    wake();
+    return id;
+}
+
+asio::awaitable<void> Relay::schedule_loop() {
+    while (!stopping_) {
+        TimePoint now = clock_.now();
+        std::size_t room = settings_.limits.max_sessions > in_flight_ ? settings_.limits.max_sessions - in_flight_ : 0;
+        for (auto& job : queue_.take_ready(now, room)) {
+            ++in_flight_;
+            asio::co_spawn(ex_, run_job(std::move(job)), [](std::exception_ptr e) {
+                if (e) std::rethrow_exception(e);
+            });
+        }
+        for (auto [id, idx] : queue_.take_delay_warnings(now)) {
+            const QueuedMessage* msg = queue_.find(id);
+            auto it = last_temporary_.find({id, idx});
+            if (!msg || it == last_temporary_.end()) continue;
+            auto until = msg->arrival + settings_.retry.lifetime;
+            write_notice(*msg, {classified(it->second)}, "delay", until);
+        }
+        std::optional<TimePoint> next = queue_.next_due();
+        if (auto w = queue_.next_warning(); w && (!next || *w < *next)) next = w;
+        // Work already due that could not start waits for a running job, whose end wakes us.
+        wake_.expires_at(next && *next > now ? *next : TimePoint::max());
+        boost::system::error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<void> Relay::run_job(DeliveryJob job) {
+    const QueuedMessage* msg = queue_.find(job.message);
+    unsigned attempt = msg ? msg->recipients.at(job.recipients.front()).attempts + 1 : 1;
+    std::vector<DeliveryOutcome> outcomes;
+    if (msg) outcomes = co_await delivery_.attempt(*msg, job, attempt);
+    settle(job, std::move(outcomes));
+    --in_flight_;
+    queue_.finish_job(job);
+    queue_.forget_if_finished(job.message);
+    wake();
+}
+
+void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes) {
+    const QueuedMessage* msg = queue_.find(job.message);
+    if (!msg) return;
+    TimePoint now = clock_.now();
+    std::vector<ClassifiedOutcome> failed;
+    for (std::size_t i = 0; i < job.recipients.size() && i < outcomes.size(); ++i) {
+        std::size_t idx = job.recipients[i];
+        ClassifiedOutcome c = classified(outcomes[i]);
+        Disposition d = queue_.record(job.message, idx, c.outcome.delivered(), c.classification.permanent, now);
+        std::optional<TimePoint> next;
+        if (d == Disposition::Deferred) {
+            next = msg->recipients[idx].due;
+            last_temporary_.insert_or_assign({job.message, idx}, c.outcome);
+        } else if (d == Disposition::Expired) {
+            c = classified(DeliveryOutcome::expired(c.outcome, now));
+        }
+        if (d != Disposition::Deferred) last_temporary_.erase({job.message, idx});
+        if (events_) events_->on_event(now, AttemptResult{job.message, c, d, next, now - msg->arrival});
+        if (d == Disposition::Bounced || d == Disposition::Expired) failed.push_back(std::move(c));
+    }
+    if (!failed.empty()) write_notice(*msg, failed, "failure", std::nullopt);
+}
+
+void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
+                         std::optional<TimePoint> retry_until) {
+    const std::string& handset = msg.envelope.sender;
+    if (handset.empty() || failed.empty()) return;  // the null sender gets no notice (RFC 5321 §4.5.5)
+    TimePoint now = clock_.now();
+    // One notice per failed recipient: the human part speaks of one failure, as a phone shows it.
+    for (const auto& f : failed) {
+        auto words = render(policy_, f, settings_.language);
+        HandsetNotice n;
+        n.from_address = "MAILER-DAEMON@" + settings_.hostname;
+        n.to_address = handset;
+        n.date = now;
+        n.sequence = ++notice_seq_;
+        n.hostname = settings_.hostname;
+        n.subject = words.subject;
+        n.body = words.body;
+        n.charset = settings_.charset;
+        n.original_headers = header_section(msg.content);
+        n.reporting_mta = settings_.hostname;
+        n.arrival_date = msg.arrival;
+        NoticeRecipient r;
+        r.final_recipient = f.outcome.recipient;
+        r.action = retry_until ? DsnAction::Delayed : DsnAction::Failed;
+        r.status = f.classification.status.str();
+        if (f.outcome.kind == OutcomeKind::Smtp || (f.outcome.last_temporary && f.outcome.last_temporary->kind == OutcomeKind::Smtp)) {
+            const auto& o = f.outcome.kind == OutcomeKind::Smtp ? f.outcome : *f.outcome.last_temporary;
+            r.remote_mta = o.remote.host;
+            r.remote_mta_ip = o.remote.ip;
+        }
+        r.diagnostic_code = f.classification.diagnostic_code;
+        r.last_attempt = f.outcome.at;
+        r.will_retry_until = retry_until;
+        n.recipients.push_back(std::move(r));
+        auto rendered = render_notice(n);
+        MaildirFileName name{now, notice_seq_, settings_.process_id, settings_.hostname};
+        auto written = deliver_to_maildir(settings_.mailboxes, handset, rendered.bytes, name);
+        if (events_)
+            events_->on_event(now, NoticeWritten{msg.id, handset, kind, written.ok() ? written.path.string() : std::string(),
+                                                 words.subject, words.body, std::string(to_string(words.claims))});
+    }
+}
+
+}  // namespace relaylab::gw

@@ -1,0 +1,81 @@
+// The relay's heart, after intake: the queue, the scheduler loop that hands due jobs to Delivery,
+// and the edge where a final outcome becomes words (policy) and a handset notice (Maildir).
+// Time comes from the caller's Clock; the same object runs live and in scenarios.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "clock/timer.hpp"
+#include "gateway/charset.hpp"
+#include "gateway/delivery.hpp"
+#include "gateway/events.hpp"
+#include "gateway/language.hpp"
+#include "gateway/policy.hpp"
+#include "gateway/queue.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <filesystem>
+#include <random>
+
+namespace relaylab::gw {
+
+struct RelaySettings {
+    std::string hostname = "relay.carrier.example";
+    Language language = Language::Ja;
+    Charset charset = Charset::Iso2022Jp;
+    std::filesystem::path mailboxes = "mailboxes";
+    long process_id = 0;  // for Maildir file names; 0 in scenarios so names repeat
+    RetrySchedule retry;
+    QueueLimits limits;
+    DeliveryConfig delivery;
+};
+
+class Relay {
+public:
+    Relay(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings,
+          Policy policy, std::mt19937_64& rng, EventSink* events = nullptr);
+    Relay(const Relay&) = delete;
+    Relay& operator=(const Relay&) = delete;
+
+    // Starts the scheduler loop. Call once.
+    void start();
+    // Stops taking jobs; deliveries in flight finish. The loop ends at its next wake-up.
+    void stop();
+
+    // A message from intake. It is due at once.
+    MessageId submit(Envelope envelope, std::string content);
+
+    // Nothing waiting, nothing in flight.
+    bool idle() const { return queue_.messages() == 0 && in_flight_ == 0; }
+    std::size_t in_flight() const { return in_flight_; }
+    const Queue& queue() const { return queue_; }
+    std::uint64_t notices_written() const { return notice_seq_; }
+
+private:
+    boost::asio::awaitable<void> schedule_loop();
+    boost::asio::awaitable<void> run_job(DeliveryJob job);
+    void settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes);
+    void write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
+                      std::optional<TimePoint> retry_until);
+    void wake();
+
+    boost::asio::any_io_executor ex_;
+    Clock& clock_;
+    RelaySettings settings_;
+    Policy policy_;
+    EventSink* events_;
+    Queue queue_;
+    Delivery delivery_;
+    Timer wake_;
+    bool running_ = false;
+    bool stopping_ = false;
+    std::size_t in_flight_ = 0;
+    std::uint64_t notice_seq_ = 0;
+    // The last temporary outcome per (message, recipient): what an expiry reports.
+    std::map<std::pair<MessageId, std::size_t>, DeliveryOutcome> last_temporary_;
+};
+
+// The header section of a message (up to the first empty line), for the notice's third part.
+std::string header_section(std::string_view message);
+
+}  // namespace relaylab::gw
