@@ -2,6 +2,7 @@
 // listener that never greets (on real and on virtual time).
 #include "smtpclient/client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/smtp_sink.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -54,19 +55,9 @@ Run run_real(Remote remote, ClientConfig config = {}, Message message = handset_
     return run;
 }
 
-struct Sink {
-    explicit Sink(std::vector<std::string> options) : port(test::free_port()) {
-        std::vector<std::string> argv{"/usr/sbin/smtp-sink"};
-        if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "nobody"});
-        argv.insert(argv.end(), options.begin(), options.end());
-        argv.insert(argv.end(), {"127.0.0.1:" + std::to_string(port), "100"});
-        process.emplace(argv, dir.path() / "smtp-sink.log");
-        REQUIRE(test::wait_for_tcp("127.0.0.1", port));
-    }
-    Remote remote() const { return Remote{"sink.test", "127.0.0.1", port}; }
-    test::TempDir dir{"relaylab-smtpclient"};
-    unsigned short port;
-    std::optional<test::ChildProcess> process;
+struct Sink : test::SmtpSink {
+    using test::SmtpSink::SmtpSink;
+    Remote remote() const { return Remote{"sink.test", ip(), port()}; }
 };
 
 // Accepts connections and never says a word.
