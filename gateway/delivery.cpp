@@ -1,5 +1,7 @@
 #include "gateway/delivery.hpp"
 
+#include <algorithm>
+
 namespace relaylab::gw {
 
 namespace asio = boost::asio;
@@ -11,7 +13,8 @@ std::string envelope_address(const std::string& address, LocalPartMode mode, Add
 
 Delivery::Delivery(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, DeliveryConfig config,
                    std::mt19937_64& rng, EventSink* events)
-    : ex_(std::move(ex)), clock_(clock), resolver_(resolver), config_(std::move(config)), rng_(rng), events_(events) {}
+    : ex_(ex), clock_(clock), resolver_(resolver), config_(std::move(config)), rng_(rng), events_(events),
+      sessions_(ex, clock, config_.session_idle_limit) {}
 
 namespace {
 
@@ -42,6 +45,22 @@ smtp::RecipientOutcome session_failure(const smtp::SessionStatus& st, const std:
 
 }  // namespace
 
+void Delivery::report(MessageId id, CachedSession& s) {
+    if (!events_) return;
+    const auto& t = s.client->transcript();
+    auto from = t.begin() + static_cast<std::ptrdiff_t>(std::min(s.transcript_reported, t.size()));
+    s.transcript_reported = t.size();
+    events_->on_event(clock_.now(), SmtpSession{id, s.remote, std::vector<smtp::TranscriptLine>(from, t.end())});
+}
+
+asio::awaitable<void> Delivery::release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s) {
+    report(id, *s);
+    if (s->client->usable())
+        sessions_.put(domain, std::move(s));
+    else
+        co_await s->client->quit();
+}
+
 asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMessage& message, const DeliveryJob& job,
                                                                 unsigned attempt_no) {
     const std::string& sender = message.envelope.sender;
@@ -54,6 +73,34 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
         return out;
     };
 
+    smtp::Message msg;
+    msg.mail_from = envelope_address(sender, config_.local_part, AddressRole::Sender);
+    for (const auto& r : rcpts) msg.recipients.push_back(envelope_address(r, config_.local_part, AddressRole::Recipient));
+    msg.body = message.content;
+
+    auto results_of = [&](const std::vector<smtp::RecipientOutcome>& outs, const smtp::Remote& remote,
+                          const smtp::SessionStatus& st) {
+        std::vector<DeliveryOutcome> result;
+        for (std::size_t i = 0; i < rcpts.size(); ++i) {
+            smtp::RecipientOutcome o = i < outs.size() ? outs[i] : session_failure(st, msg.recipients[i]);
+            result.push_back(DeliveryOutcome::smtp_result(sender, o, remote, attempt_no, clock_.now()));
+            result.back().recipient = rcpts[i];
+        }
+        return result;
+    };
+    // A parked session to this destination skips DNS and the handshake. One that went stale (the
+    // remote closed it while parked) fails before any reply at MAIL: then start afresh.
+    if (auto s = sessions_.take(job.domain)) {
+        auto outs = co_await s->client->send(msg);
+        bool stale = !outs.empty() && std::all_of(outs.begin(), outs.end(), [](const smtp::RecipientOutcome& o) {
+            return o.stage == smtp::Stage::Mail && !o.reply;
+        });
+        smtp::SessionStatus ok;
+        auto remote = s->remote;
+        co_await release(job.domain, message.id, std::move(s));
+        if (!stale) co_return results_of(outs, remote, ok);
+    }
+
     dns::MxResult mx = co_await resolver_.resolve_mx(job.domain, rng_);
     if (events_) events_->on_event(clock_.now(), MxLookup{message.id, mx});
     if (mx.status != dns::Status::Found) {
@@ -61,11 +108,6 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
             return DeliveryOutcome::domain_dns(sender, r, job.domain, mx.status, attempt_no, clock_.now());
         });
     }
-
-    smtp::Message msg;
-    msg.mail_from = envelope_address(sender, config_.local_part, AddressRole::Sender);
-    for (const auto& r : rcpts) msg.recipients.push_back(envelope_address(r, config_.local_part, AddressRole::Recipient));
-    msg.body = message.content;
 
     std::optional<std::vector<DeliveryOutcome>> last;  // the last host's failure, reported if all fail
     std::size_t tried = 0;
@@ -81,24 +123,17 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
         for (const auto& ip : host.addresses) {
             if (tried++ >= config_.max_mx_addresses) break;
             smtp::Remote remote{host.name, ip, config_.mx_port};
-            smtp::Client client(ex_, clock_, config_.client);
-            auto st = co_await client.open(remote);
+            auto s = std::make_shared<CachedSession>(ex_, clock_, std::make_unique<smtp::Client>(ex_, clock_, config_.client),
+                                                     remote);
+            auto st = co_await s->client->open(remote);
             std::vector<smtp::RecipientOutcome> outs;
             bool next = try_next_host_after_open(st);
             if (!next) {
-                outs = co_await client.send(msg);
+                outs = co_await s->client->send(msg);
                 next = try_next_host_after_send(outs);
-            } else {
-                for (const auto& r : msg.recipients) outs.push_back(session_failure(st, r));
             }
-            co_await client.quit();
-            if (events_) events_->on_event(clock_.now(), SmtpSession{message.id, remote, client.transcript()});
-            std::vector<DeliveryOutcome> result;
-            for (std::size_t i = 0; i < rcpts.size(); ++i) {
-                smtp::RecipientOutcome o = i < outs.size() ? outs[i] : session_failure(st, msg.recipients[i]);
-                result.push_back(DeliveryOutcome::smtp_result(sender, o, remote, attempt_no, clock_.now()));
-                result.back().recipient = rcpts[i];
-            }
+            co_await release(job.domain, message.id, std::move(s));
+            auto result = results_of(outs, remote, st);
             if (!next) co_return result;
             last = std::move(result);
         }

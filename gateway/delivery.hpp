@@ -10,6 +10,7 @@
 #include "gateway/events.hpp"
 #include "gateway/outcome.hpp"
 #include "gateway/queue.hpp"
+#include "gateway/session_cache.hpp"
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
 
@@ -24,6 +25,8 @@ struct DeliveryConfig {
     unsigned short mx_port = 25;
     std::size_t max_mx_addresses = 5;  // Postfix smtp_mx_address_limit
     LocalPartMode local_part = LocalPartMode::Pass;
+    // How long a session stays open for the next message to the same destination; 0 turns reuse off.
+    Duration session_idle_limit = default_session_idle_limit;
     smtp::ClientConfig client;
 };
 
@@ -38,12 +41,17 @@ public:
     const DeliveryConfig& config() const { return config_; }
 
 private:
+    // Reports the session's new transcript lines, then parks it for reuse or closes it.
+    boost::asio::awaitable<void> release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s);
+    void report(MessageId id, CachedSession& s);
+
     boost::asio::any_io_executor ex_;
     Clock& clock_;
     dns::Resolver& resolver_;
     DeliveryConfig config_;
     std::mt19937_64& rng_;
     EventSink* events_;
+    SessionCache sessions_;
 };
 
 // The form an address is sent in under `mode` (the raw address when the mode would refuse it:

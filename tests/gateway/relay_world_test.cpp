@@ -233,3 +233,24 @@ TEST_CASE("a non-loopback intake without an allow-list is refused at start", "[r
     CHECK_NOTHROW(gw::intake_networks("127.0.0.1", {}));
     CHECK_THROWS_AS(gw::intake_networks("192.0.2.1", {"not-a-network"}), gw::IntakeError);
 }
+
+TEST_CASE("a session is reused for the next message to the same destination, then closed when idle", "[relay]") {
+    RelayWorld w(zone, {{"127.0.0.21", accepting}});
+    w.submit("alice@docomo.ne.jp", {"bob@isp.example"});
+    REQUIRE(w.loop.run_until([&] { return w.relay->idle(); }, w.clock.now() + 1s));
+    w.submit("alice@docomo.ne.jp", {"carol@isp.example"});
+    REQUIRE(w.loop.run_until([&] { return w.relay->idle(); }, w.clock.now() + 1s));
+    auto got = w.received("127.0.0.21");
+    REQUIRE(got.size() == 1);                  // one connection...
+    CHECK(got[0].transactions.size() == 2);    // ...two transactions
+    int lookups = 0;
+    for (const auto& [at, e] : w.recorded.events) lookups += std::holds_alternative<gw::MxLookup>(e);
+    CHECK(lookups == 1);                       // the parked session skipped DNS too
+    w.run_until_idle();
+    w.loop.run(w.clock.now() + 10s);           // past the idle limit: QUIT
+    got = w.received("127.0.0.21");
+    REQUIRE(got.size() == 1);
+    bool quit = false;
+    for (const auto& line : got[0].dialogue) quit |= line.text == "QUIT";
+    CHECK(quit);
+}
