@@ -112,6 +112,7 @@ bool parse_behaviour_key(MtaBehaviour& b, const std::string& key, const json& va
     if (key == "senders") b.senders = parse_address_steps(value, path);
     else if (key == "recipients") b.recipients = parse_address_steps(value, path);
     else if (key == "malformed_sender") b.malformed_sender = parse_step(value, path, false);
+    else if (key == "quoted_sender") b.quoted_sender = parse_step(value, path, false);
     else return false;
     return true;
 }
@@ -212,6 +213,8 @@ bool malformed_local_part(std::string_view raw) {
     return false;
 }
 
+bool quoted_local_part(std::string_view raw) { return raw.size() > 1 && raw.front() == '"'; }
+
 std::optional<MtaStep> MtaScript::step(MtaStage stage, std::size_t attempt) const {
     if (const auto* a = layer(*this, attempt))
         if (auto s = find(a->steps, stage)) return s;
@@ -220,10 +223,12 @@ std::optional<MtaStep> MtaScript::step(MtaStage stage, std::size_t attempt) cons
 
 std::optional<MtaStep> MtaScript::mail_step(std::string_view raw_path, std::size_t attempt) const {
     bool malformed = malformed_local_part(raw_path);
+    bool quoted = quoted_local_part(raw_path);
     for (const MtaBehaviour* b : {layer(*this, attempt), &base}) {
         if (!b) continue;
         if (auto s = find(b->senders, raw_path)) return s;
         if (malformed && b->malformed_sender) return b->malformed_sender;
+        if (quoted && b->quoted_sender) return b->quoted_sender;
         if (auto s = find(b->steps, MtaStage::Mail)) return s;
     }
     return std::nullopt;

@@ -40,6 +40,7 @@ struct MtaBehaviour {
     std::map<std::string, MtaStep> senders;     // MAIL FROM raw path (lower-cased) → step
     std::map<std::string, MtaStep> recipients;  // RCPT TO raw path (lower-cased) → step
     std::optional<MtaStep> malformed_sender;     // MAIL FROM whose unquoted local part is no dot-atom
+    std::optional<MtaStep> quoted_sender;        // MAIL FROM whose local part is a quoted string
 };
 
 struct MtaScript {
@@ -53,7 +54,7 @@ struct MtaScript {
 
     // The step for a stage on connection `attempt`: the attempt's override, else the base's.
     std::optional<MtaStep> step(MtaStage stage, std::size_t attempt) const;
-    // MAIL: senders match, then malformed_sender, then "mail" — the attempt's layer before the base's.
+    // MAIL: senders match, then malformed_sender / quoted_sender, then "mail" — the attempt's layer before the base's.
     std::optional<MtaStep> mail_step(std::string_view raw_path, std::size_t attempt) const;
     // RCPT: recipients match, then "rcpt" — the attempt's layer before the base's.
     std::optional<MtaStep> rcpt_step(std::string_view raw_path, std::size_t attempt) const;
@@ -63,6 +64,8 @@ struct MtaScript {
 // True when a raw MAIL FROM path has an unquoted local part that breaks RFC 5321 §4.1.2 Dot-string
 // (leading, trailing or consecutive dots, or characters outside atext): `q.@docomo.ne.jp`.
 bool malformed_local_part(std::string_view raw_path);
+// True when a raw MAIL FROM path's local part is an RFC 5321 §4.1.2 Quoted-string: `"q."@docomo.ne.jp`.
+bool quoted_local_part(std::string_view raw_path);
 
 struct MtaScriptError {
     std::string path;  // JSON path of the offending value, "attempts[0].rcpt.reply"; empty for syntax

@@ -1,0 +1,343 @@
+// Scenario JSON → Scenario. Every mistake is a JsonSourceError at the offending key (file:line:col).
+#include "scenarios/scenario.hpp"
+
+#include "clock/duration.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace relaylab::scn {
+
+using nlohmann::json;
+using ptr = json::json_pointer;
+
+bool Scenario::has_external() const {
+    return std::any_of(remotes.begin(), remotes.end(), [](const RemoteSpec& r) { return r.external_ip.has_value(); });
+}
+
+namespace {
+
+class Reader {
+public:
+    explicit Reader(const JsonSource& src) : src_(src) {}
+
+    const json& at(const ptr& p) const { return src_.root().at(p); }
+    bool has(const ptr& p) const { return src_.root().contains(p); }
+    [[noreturn]] void fail(const ptr& p, const std::string& msg) const { throw src_.error_at(p, last(p) + msg); }
+
+    const json& object(const ptr& p, std::initializer_list<std::string_view> keys) const {
+        const json& j = at(p);
+        if (!j.is_object()) fail(p, "expected an object");
+        src_.reject_unknown_keys(p, keys);
+        return j;
+    }
+    std::string string(const ptr& p) const {
+        const json& j = at(p);
+        if (!j.is_string()) fail(p, "expected a string");
+        return j.get<std::string>();
+    }
+    std::optional<std::string> opt_string(const ptr& p) const {
+        if (!has(p)) return std::nullopt;
+        return string(p);
+    }
+    Duration duration(const ptr& p) const {
+        auto d = parse_duration(string(p));
+        if (!d) fail(p, "expected a duration such as \"0s\", \"5m\", \"1h30m\", \"5d\"");
+        return *d;
+    }
+    std::uint64_t count(const ptr& p, std::uint64_t max) const {
+        const json& j = at(p);
+        if (!j.is_number_unsigned() || j.get<std::uint64_t>() > max)
+            fail(p, "expected a whole number from 0 to " + std::to_string(max));
+        return j.get<std::uint64_t>();
+    }
+    std::vector<std::string> strings(const ptr& p, std::size_t max) const {
+        const json& j = at(p);
+        if (j.is_string()) return {j.get<std::string>()};
+        if (!j.is_array()) fail(p, "expected a string or a list of strings");
+        if (j.size() > max) fail(p, "more than " + std::to_string(max) + " entries");
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < j.size(); ++i) out.push_back(string(p / i));
+        return out;
+    }
+    const JsonSource& src() const { return src_; }
+
+private:
+    static std::string last(const ptr& p) { return p.empty() ? std::string() : p.back() + ": "; }
+    const JsonSource& src_;
+};
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+// "attempts[0].rcpt.reply" / "recipients[\"a@b\"]" (the world's error paths) → a JSON pointer.
+ptr pointer_from_path(const std::string& path) {
+    ptr out;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '.') {
+            ++i;
+        } else if (path.compare(i, 2, "[\"") == 0) {
+            auto end = path.find("\"]", i + 2);
+            if (end == std::string::npos) break;
+            out /= path.substr(i + 2, end - i - 2);
+            i = end + 2;
+        } else if (path[i] == '[') {
+            auto end = path.find(']', i);
+            if (end == std::string::npos) break;
+            try {
+                out /= static_cast<std::size_t>(std::stoul(path.substr(i + 1, end - i - 1)));
+            } catch (const std::exception&) {
+                break;
+            }
+            i = end + 1;
+        } else {
+            auto end = path.find_first_of(".[", i);
+            out /= path.substr(i, end == std::string::npos ? std::string::npos : end - i);
+            i = end == std::string::npos ? path.size() : end;
+        }
+    }
+    return out;
+}
+
+bool loopback_v4(const std::string& ip) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address_v4(ip, ec);
+    return !ec && a.is_loopback();
+}
+
+RemoteSpec read_remote(const Reader& r, const std::string& host, const ptr& p) {
+    r.object(p, {"profile", "address", "external", "script", "comment"});
+    RemoteSpec spec;
+    spec.host = host;
+    if (auto name = world::DomainName::from_text(host); !name || name->labels.empty())
+        r.fail(p, "not a host name");
+    spec.address = r.opt_string(p / "address");
+    if (spec.address && !loopback_v4(*spec.address)) r.fail(p / "address", "expected an address in 127.0.0.0/8");
+    spec.profile = r.opt_string(p / "profile");
+    if (r.has(p / "external")) {
+        std::string ext = r.string(p / "external");
+        auto colon = ext.rfind(':');
+        unsigned long port = 0;
+        try {
+            port = colon == std::string::npos ? 0 : std::stoul(ext.substr(colon + 1));
+        } catch (const std::exception&) {
+        }
+        std::string ip = colon == std::string::npos ? "" : ext.substr(0, colon);
+        if (!loopback_v4(ip) || port == 0 || port > 65535)
+            r.fail(p / "external", "expected IP:PORT with an address in 127.0.0.0/8, e.g. \"127.0.0.1:2525\"");
+        if (spec.address || spec.profile || r.has(p / "script"))
+            r.fail(p / "external", "an external MTA has no address, profile or script of its own");
+        spec.external_ip = ip;
+        spec.external_port = static_cast<unsigned short>(port);
+        return spec;
+    }
+    json script = json::object();
+    if (spec.profile) {
+        auto prof = profile_script(*spec.profile, host);
+        if (!prof) {
+            std::string known;
+            for (const auto& n : profile_names()) known += (known.empty() ? "" : ", ") + n;
+            r.fail(p / "profile", "unknown profile \"" + *spec.profile + "\" (known: " + known + ")");
+        }
+        script = std::move(*prof);
+    }
+    if (r.has(p / "script")) {
+        if (!r.at(p / "script").is_object()) r.fail(p / "script", "expected an MTA script object");
+        // The scenario's keys replace the profile's (a step as a whole: a "silent" greeting drops the
+        // profile's greeting reply); per-address steps are replaced address by address.
+        for (const auto& [k, v] : r.at(p / "script").items()) {
+            if ((k == "senders" || k == "recipients") && v.is_object() && script.contains(k) && script[k].is_object())
+                for (const auto& [addr, step] : v.items()) script[k][addr] = step;
+            else
+                script[k] = v;
+        }
+    }
+    if (!script.contains("hostname")) script["hostname"] = host;
+    auto parsed = world::mta_script_from_json(script, "");
+    if (auto* e = std::get_if<world::MtaScriptError>(&parsed)) {
+        ptr where = p / "script" / pointer_from_path(e->path);
+        if (!r.has(where)) where = p / (spec.profile ? "profile" : "script");
+        throw r.src().error_at(where, e->path + ": " + e->message);
+    }
+    spec.script = std::get<world::MtaScript>(std::move(parsed));
+    return spec;
+}
+
+Submission read_submission(const Reader& r, const ptr& p) {
+    r.object(p, {"at", "from", "to", "subject", "body", "comment"});
+    Submission s;
+    if (r.has(p / "at")) s.at = r.duration(p / "at");
+    if (!r.has(p / "from")) r.fail(p, "missing key \"from\"");
+    if (!r.has(p / "to")) r.fail(p, "missing key \"to\"");
+    s.from = r.string(p / "from");
+    s.to = r.strings(p / "to", max_recipients_per_submission);
+    if (s.to.empty()) r.fail(p / "to", "at least one recipient");
+    if (auto v = r.opt_string(p / "subject")) s.subject = *v;
+    if (auto v = r.opt_string(p / "body")) s.body = *v;
+    for (const auto& field : {p / "from", p / "subject"})
+        if (r.has(field) && r.string(field).find_first_of("\r\n") != std::string::npos)
+            r.fail(field, "no line breaks here");
+    return s;
+}
+
+TimeWindow read_window(const Reader& r, const ptr& p) {
+    r.object(p, {"after", "before"});
+    TimeWindow w;
+    if (r.has(p / "after")) w.after = r.duration(p / "after");
+    if (r.has(p / "before")) w.before = r.duration(p / "before");
+    if (w.after && w.before && *w.after > *w.before) r.fail(p, "\"after\" is later than \"before\"");
+    return w;
+}
+
+const std::set<std::string> final_statuses{"delivered", "bounced", "expired", "refused", "pending"};
+
+Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
+    const json& j = r.at(p);
+    if (!j.is_object()) r.fail(p, "expected an object");
+    Expectation e;
+    e.pointer = p.to_string();
+    auto str = [&](const char* key, std::optional<std::string>& out) {
+        if (r.has(p / key)) out = r.string(p / key);
+    };
+    std::string what;
+    if (j.contains("recipient")) {
+        r.object(p, {"name", "comment", "recipient", "from", "status", "attempts", "stage", "reply", "reply_contains", "class",
+                     "dsn", "remote", "final_at"});
+        e.kind = ExpectKind::Recipient;
+        e.subject = r.string(p / "recipient");
+        str("from", e.from);
+        str("status", e.status);
+        if (e.status && !final_statuses.count(*e.status))
+            r.fail(p / "status", "expected delivered, bounced, expired, refused or pending");
+        if (r.has(p / "attempts")) e.attempts = static_cast<unsigned>(r.count(p / "attempts", 100000));
+        str("stage", e.stage);
+        str("reply", e.reply);
+        str("reply_contains", e.reply_contains);
+        str("class", e.failure_class);
+        str("dsn", e.dsn);
+        str("remote", e.remote);
+        if (r.has(p / "final_at")) e.final_at = read_window(r, p / "final_at");
+        what = "recipient " + e.subject + (e.from ? " from " + *e.from : "");
+    } else if (j.contains("notice")) {
+        r.object(p, {"name", "comment", "notice", "recipient_of", "index", "kind", "claims", "subject", "body",
+                     "contains", "not_contains", "delivery_status", "at"});
+        e.kind = ExpectKind::Notice;
+        e.subject = r.string(p / "notice");
+        str("recipient_of", e.notice_recipient);
+        if (r.has(p / "index")) e.index = r.count(p / "index", max_submissions * max_recipients_per_submission);
+        str("kind", e.notice_kind);
+        str("claims", e.claims);
+        str("subject", e.notice_subject);
+        str("body", e.body);
+        if (r.has(p / "contains")) e.contains = r.strings(p / "contains", 100);
+        if (r.has(p / "not_contains")) e.not_contains = r.strings(p / "not_contains", 100);
+        if (r.has(p / "delivery_status")) {
+            const json& ds = r.at(p / "delivery_status");
+            if (!ds.is_object()) r.fail(p / "delivery_status", "expected an object of field: value");
+            for (const auto& [k, v] : ds.items()) e.delivery_status[k] = r.string(p / "delivery_status" / k);
+        }
+        if (r.has(p / "at")) e.notice_at = read_window(r, p / "at");
+        what = "notice to " + e.subject + (e.notice_recipient ? " about " + *e.notice_recipient : "");
+    } else if (j.contains("remote")) {
+        r.object(p, {"name", "comment", "remote", "connections", "mail_from", "rcpt_to"});
+        e.kind = ExpectKind::Remote;
+        e.subject = lower(r.string(p / "remote"));
+        if (r.has(p / "connections")) e.connections = r.count(p / "connections", 100000);
+        str("mail_from", e.mail_from);
+        if (r.has(p / "rcpt_to")) e.rcpt_to = r.strings(p / "rcpt_to", 1000);
+        what = "remote " + e.subject;
+    } else if (j.contains("handset")) {
+        r.object(p, {"name", "comment", "handset", "notices"});
+        e.kind = ExpectKind::Handset;
+        e.subject = r.string(p / "handset");
+        if (!r.has(p / "notices")) r.fail(p, "missing key \"notices\"");
+        e.notices = r.count(p / "notices", 100000);
+        what = "handset " + e.subject;
+    } else if (j.contains("nothing_lost")) {
+        r.object(p, {"name", "comment", "nothing_lost"});
+        if (r.at(p / "nothing_lost") != true) r.fail(p / "nothing_lost", "expected true");
+        e.kind = ExpectKind::NothingLost;
+        what = "nothing lost";
+    } else {
+        r.fail(p, "an expectation names one of: recipient, notice, remote, handset, nothing_lost");
+    }
+    if (r.has(p / "name")) e.name = r.string(p / "name");
+    else e.name = std::to_string(index + 1) + ": " + what;
+    return e;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file) {
+    Scenario s = parse_scenario(JsonSource::load(file));
+    s.file = file.string();
+    return s;
+}
+
+Scenario parse_scenario(const JsonSource& source) {
+    Reader r(source);
+    const ptr root;
+    r.object(root, {"name", "description", "comment", "start", "limit", "world", "gateway", "submissions", "expect"});
+    Scenario s;
+    s.file = source.name();
+    s.name = r.opt_string(root / "name").value_or(std::filesystem::path(source.name()).stem().string());
+    s.description = r.opt_string(root / "description").value_or("");
+    if (r.has(root / "start")) {
+        auto t = parse_time(r.string(root / "start"));
+        if (!t) r.fail(root / "start", "expected a UTC time such as \"2009-06-01T10:00:00Z\"");
+        s.start = *t;
+    }
+    if (r.has(root / "limit")) s.limit = r.duration(root / "limit");
+
+    if (!r.has(root / "world")) r.fail(root, "missing key \"world\"");
+    const ptr world = root / "world";
+    r.object(world, {"dns", "remotes", "comment"});
+    if (r.has(world / "dns")) {
+        auto zone = world::DnsZone::from_source(source, "/world/dns");
+        if (auto* e = std::get_if<world::DnsZoneError>(&zone))
+            throw JsonSourceError(e->file.empty() ? source.name() : e->file, e->line, e->column, e->path + ": " + e->detail);
+        s.zone = std::get<world::DnsZone>(std::move(zone));
+    }
+    if (r.has(world / "remotes")) {
+        const json& rem = r.at(world / "remotes");
+        if (!rem.is_object()) r.fail(world / "remotes", "expected an object: host name → remote");
+        if (rem.size() > max_remotes) r.fail(world / "remotes", "more than " + std::to_string(max_remotes) + " remotes");
+        for (const auto& [host, v] : rem.items()) s.remotes.push_back(read_remote(r, lower(host), world / "remotes" / host));
+        std::sort(s.remotes.begin(), s.remotes.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
+        for (std::size_t i = 1; i < s.remotes.size(); ++i)
+            if (s.remotes[i].host == s.remotes[i - 1].host)
+                r.fail(world / "remotes", "host " + s.remotes[i].host + " is listed twice");
+        std::optional<unsigned short> ext_port;
+        for (const auto& rs : s.remotes)
+            if (rs.external_ip) {
+                if (ext_port && *ext_port != rs.external_port)
+                    r.fail(world / "remotes", "every external MTA must use the same port (the gateway's mx_port)");
+                ext_port = rs.external_port;
+            }
+    }
+
+    if (r.has(root / "gateway")) s.gateway = gw::read_config(source, root / "gateway");
+
+    if (!r.has(root / "submissions")) r.fail(root, "missing key \"submissions\"");
+    const json& subs = r.at(root / "submissions");
+    if (!subs.is_array() || subs.empty()) r.fail(root / "submissions", "expected a non-empty list of submissions");
+    if (subs.size() > max_submissions) r.fail(root / "submissions", "more than " + std::to_string(max_submissions));
+    for (std::size_t i = 0; i < subs.size(); ++i) s.submissions.push_back(read_submission(r, root / "submissions" / i));
+    std::stable_sort(s.submissions.begin(), s.submissions.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+
+    if (r.has(root / "expect")) {
+        const json& ex = r.at(root / "expect");
+        if (!ex.is_array()) r.fail(root / "expect", "expected a list of expectations");
+        if (ex.size() > max_expectations) r.fail(root / "expect", "more than " + std::to_string(max_expectations));
+        for (std::size_t i = 0; i < ex.size(); ++i) s.expectations.push_back(read_expectation(r, root / "expect" / i, i));
+    }
+    return s;
+}
+
+}  // namespace relaylab::scn
