@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # relaylab's one entry point for a fresh machine (see README.md):
-#   ./dev.sh demo   install what is missing, build, run the main job
-#   ./dev.sh test   install what is missing, build, run the whole test suite
-#   ./dev.sh build  install what is missing and build only
-#   ./dev.sh asan   build with ASan+UBSan into build-asan and run the test suite there
+#   ./dev.sh demo       install what is missing, build, run the main job: the 2009 incident in
+#                       scenario mode, legacy-2009 and accurate notices one after the other
+#   ./dev.sh test       install what is missing, build, run the whole test suite
+#   ./dev.sh build      install what is missing and build only
+#   ./dev.sh live-demo  the same incident with the live daemon (relaylab serve) and scripted peers
+#   ./dev.sh asan       build with ASan+UBSan into build-asan and run the test suite there
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,7 +45,13 @@ case "${1:-}" in
     demo)
         install_missing "${BUILD_PACKAGES[@]}"
         build build
-        exec ./scripts/demo.sh build/relaylab
+        exec build/relaylab run scenarios/library/2009-trailing-dot-legacy.json \
+                              scenarios/library/2009-trailing-dot-accurate.json
+        ;;
+    live-demo)
+        install_missing "${BUILD_PACKAGES[@]}"
+        build build
+        exec ./scripts/live-demo.sh build/relaylab
         ;;
     test)
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
@@ -56,7 +64,7 @@ case "${1:-}" in
         (cd build-asan && ctest -j"$JOBS" --output-on-failure --timeout 600)
         ;;
     *)
-        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

@@ -14,8 +14,7 @@ using smtp::Stage;
 namespace {
 
 std::filesystem::path policy_dir() {
-    if (const char* env = std::getenv("RELAYLAB_SOURCE_DIR")) return std::filesystem::path(env) / "policies";
-    return std::filesystem::path(RELAYLAB_SOURCE_DIR_DEFAULT) / "policies";
+    return std::filesystem::path(RELAYLAB_SOURCE_DIR) / "policies";
 }
 
 Policy shipped(const char* name) {
