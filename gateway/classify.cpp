@@ -36,12 +36,6 @@ constexpr std::array<std::pair<FailureClass, std::string_view>, 21> class_names{
     {FC::Expired, "expired"},
 }};
 
-constexpr std::array<std::pair<Stage, std::string_view>, 11> stage_names{{
-    {Stage::Connect, "connect"}, {Stage::Greeting, "greeting"}, {Stage::Ehlo, "ehlo"}, {Stage::Helo, "helo"},
-    {Stage::Mail, "mail"},       {Stage::Rcpt, "rcpt"},         {Stage::Data, "data"}, {Stage::Dot, "dot"},
-    {Stage::Rset, "rset"},       {Stage::Quit, "quit"},         {Stage::Done, "done"},
-}};
-
 // Texts that say the mailbox does not exist, as the common MTAs word it (lower case).
 constexpr std::array<std::string_view, 12> user_unknown_phrases{
     "user unknown",       "unknown user",       "no such user",        "no such mailbox",
@@ -230,15 +224,7 @@ ClassifiedOutcome classified(DeliveryOutcome outcome) {
     return ClassifiedOutcome{std::move(outcome), std::move(c)};
 }
 
-std::string reply_one_line(const smtp::Reply& r) {
-    std::string out = std::to_string(r.code);
-    for (const auto& line : r.lines) {
-        if (line.empty()) continue;
-        out += ' ';
-        out += line;
-    }
-    return out;
-}
+std::string reply_one_line(const smtp::Reply& r) { return r.one_line(); }
 
 std::string_view command_words(smtp::Stage s) {
     switch (s) {
@@ -257,35 +243,12 @@ std::string_view command_words(smtp::Stage s) {
     return "";
 }
 
-std::string_view stage_name(smtp::Stage s) {
-    for (const auto& [k, name] : stage_names)
-        if (k == s) return name;
-    return "connect";
-}
+// The names live with the types they name (smtpclient, resolver); these keep the policy-side spelling.
+std::string_view stage_name(smtp::Stage s) { return smtp::to_string(s); }
 
-std::optional<smtp::Stage> stage_from_name(std::string_view s) {
-    for (const auto& [k, name] : stage_names)
-        if (name == s) return k;
-    return std::nullopt;
-}
+std::optional<smtp::Stage> stage_from_name(std::string_view s) { return smtp::stage_from_string(s); }
 
-std::string_view dns_status_name(dns::Status s) {
-    using S = dns::Status;
-    switch (s) {
-    case S::Found: return "found";
-    case S::NullMx: return "null_mx";
-    case S::NxDomain: return "nxdomain";
-    case S::NoData: return "nodata";
-    case S::ServFail: return "servfail";
-    case S::Refused: return "refused";
-    case S::Timeout: return "timeout";
-    case S::BadName: return "bad_name";
-    case S::BadAnswer: return "bad_answer";
-    case S::ConnRefused: return "conn_refused";
-    case S::Error: return "error";
-    }
-    return "error";
-}
+std::string_view dns_status_name(dns::Status s) { return dns::to_string(s); }
 
 bool says_user_unknown(std::string_view text) {
     std::string lower(text);

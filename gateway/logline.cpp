@@ -55,38 +55,6 @@ std::string_view activity_words(Stage s) {
     return "";
 }
 
-std::string_view stage_key(Stage s) {
-    switch (s) {
-    case Stage::Connect: return "connect";
-    case Stage::Greeting: return "greeting";
-    case Stage::Ehlo: return "ehlo";
-    case Stage::Helo: return "helo";
-    case Stage::Mail: return "mail";
-    case Stage::Rcpt: return "rcpt";
-    case Stage::Data: return "data";
-    case Stage::Dot: return "dot";
-    case Stage::Rset: return "rset";
-    case Stage::Quit: return "quit";
-    case Stage::Done: return "done";
-    }
-    return "";
-}
-
-std::string_view net_key(NetError e) {
-    switch (e) {
-    case NetError::None: return "none";
-    case NetError::ConnectRefused: return "connect_refused";
-    case NetError::ConnectTimeout: return "connect_timeout";
-    case NetError::Unreachable: return "unreachable";
-    case NetError::Timeout: return "timeout";
-    case NetError::Reset: return "reset";
-    case NetError::Closed: return "closed";
-    case NetError::Protocol: return "protocol";
-    case NetError::TooLarge: return "too_large";
-    case NetError::Local: return "local";
-    }
-    return "";
-}
 
 std::string_view dns_key(dns::Status s) {
     switch (s) {
@@ -181,16 +149,16 @@ struct ReasonWords {
 struct ReasonJson {
     nlohmann::json operator()(const AcceptedReason& r) const { return {{"kind", "accepted"}, {"reply", r.reply}}; }
     nlohmann::json operator()(const RemoteReplyReason& r) const {
-        return {{"kind", "remote_reply"}, {"stage", stage_key(r.stage)}, {"host", r.host}, {"ip", r.ip}, {"reply", r.reply}};
+        return {{"kind", "remote_reply"}, {"stage", smtp::to_string(r.stage)}, {"host", r.host}, {"ip", r.ip}, {"reply", r.reply}};
     }
     nlohmann::json operator()(const DnsReason& r) const {
         return {{"kind", "dns"}, {"name", r.name}, {"type", r.type}, {"status", dns_key(r.status)}};
     }
     nlohmann::json operator()(const ConnectReason& r) const {
-        return {{"kind", "connect"}, {"host", r.host}, {"ip", r.ip}, {"port", r.port}, {"error", net_key(r.error)}};
+        return {{"kind", "connect"}, {"host", r.host}, {"ip", r.ip}, {"port", r.port}, {"error", smtp::to_string(r.error)}};
     }
     nlohmann::json operator()(const SessionReason& r) const {
-        return {{"kind", "session"}, {"stage", stage_key(r.stage)}, {"host", r.host}, {"ip", r.ip}, {"error", net_key(r.error)}};
+        return {{"kind", "session"}, {"stage", smtp::to_string(r.stage)}, {"host", r.host}, {"ip", r.ip}, {"error", smtp::to_string(r.error)}};
     }
 };
 
