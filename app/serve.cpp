@@ -7,6 +7,7 @@
 #include "gateway/journal.hpp"
 #include "gateway/setup.hpp"
 #include "gateway/shipped_policies.hpp"
+#include "gateway/spool.hpp"
 #include "resolver/resolver.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -90,9 +91,29 @@ int serve_main(int argc, char** argv) {
     RealClock clock;
     std::mt19937_64 rng(vm.count("seed") ? seed : std::random_device{}());
     gw::Journal journal(log, cfg.log_json);
+    // The durable queue: opened (and locked) before intake listens, so that nothing is answered 250
+    // that is not on disk, and a restart resumes the queue where it stopped.
+    std::unique_ptr<gw::Spool> spool;
+    if (cfg.spool) {
+        auto opened = gw::Spool::open(*cfg.spool);
+        if (opened.error) {
+            std::cerr << "relaylab serve: spool: " << opened.error->str() << "\n";
+            return exit_failed;
+        }
+        spool = std::move(opened.spool);
+    }
     try {
         dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(cfg));
         gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng, &journal);
+        if (spool) {
+            auto n = relay.recover(*spool);
+            const auto& r = spool->recovered();
+            std::cerr << "relaylab serve: spool " << *cfg.spool << ": " << n << " messages recovered";
+            if (relay.interrupted_attempts())
+                std::cerr << ", " << relay.interrupted_attempts() << " attempts cut short (may be delivered twice)";
+            if (r.dropped_tail_bytes) std::cerr << ", " << r.dropped_tail_bytes << " bytes of a torn last record dropped";
+            std::cerr << "\n";
+        }
         gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
         relay.start();
         std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy

@@ -7,6 +7,10 @@ namespace relaylab::gw {
 namespace {
 
 using smtp::Decision;
+
+struct SpoolCommitFailure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 using smtp::ServerReply;
 
 class IntakePolicy final : public smtp::ServerPolicy {
@@ -38,8 +42,25 @@ public:
 
     Decision on_message(const smtp::Envelope& env, std::string_view body) override {
         std::string content = received_header(env) + std::string(body);
-        auto id = relay_.submit(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
-        return Decision::send(ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(id)));
+        auto accepted = relay_.accept(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
+        // Postfix's wording when the queue file cannot be written; the handset will try again.
+        if (!accepted.ok())
+            return Decision::send(ServerReply::single(451, "4.3.0 Error: queue file write error"));
+        auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted.id));
+        if (!accepted.commit) return Decision::send(std::move(ok));
+        // Group commit: the 250 waits a short window so that submissions arriving meanwhile share
+        // one fdatasync, which on_reply() performs just before the 250 is written.
+        pending_commit_ = accepted.commit;
+        return Decision::send(std::move(ok), relay_.spool()->limits().commit_window);
+    }
+
+    void on_reply(const ServerReply& reply) override {
+        if (!pending_commit_ || reply.code() != 250) return;
+        auto seq = std::exchange(pending_commit_, 0);
+        // The 250 is already decided: a failed fsync must not let it leave. Throwing ends the
+        // daemon's loop before the bytes are written; the handset sees the connection drop and
+        // retries (the message may then arrive twice, never zero times).
+        if (auto err = relay_.commit(seq)) throw SpoolCommitFailure(err->str());
     }
 
 private:
@@ -66,6 +87,7 @@ private:
     std::shared_ptr<const IntakeSettings> shared_;
     const IntakeSettings& settings_;
     smtp::ConnectionInfo info_;
+    std::uint64_t pending_commit_ = 0;
 };
 
 }  // namespace

@@ -131,9 +131,32 @@ const QueuedMessage* Queue::find(MessageId id) const {
     return it == messages_.end() ? nullptr : &it->second;
 }
 
-void Queue::forget_if_finished(MessageId id) {
+bool Queue::forget_if_finished(MessageId id) {
     auto it = messages_.find(id);
-    if (it != messages_.end() && it->second.finished()) messages_.erase(it);
+    if (it == messages_.end() || !it->second.finished()) return false;
+    messages_.erase(it);
+    return true;
+}
+
+void Queue::restore(QueuedMessage message, MessageId highest_seen) {
+    MessageId id = message.id;
+    next_id_ = std::max({next_id_, highest_seen + 1, id + 1});
+    for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+        auto& r = message.recipients[i];
+        if (r.state == RecipientState::InFlight) r.state = RecipientState::Waiting;
+        if (r.state == RecipientState::Waiting) due_.emplace(r.due, id, i);
+    }
+    messages_.insert_or_assign(id, std::move(message));
+}
+
+bool Queue::remove(MessageId id) {
+    auto it = messages_.find(id);
+    if (it == messages_.end()) return false;
+    for (const auto& r : it->second.recipients)
+        if (r.state == RecipientState::InFlight) return false;
+    for (std::size_t i = 0; i < it->second.recipients.size(); ++i) due_.erase({it->second.recipients[i].due, id, i});
+    messages_.erase(it);
+    return true;
 }
 
 std::size_t Queue::in_flight(const std::string& domain) const {

@@ -5,6 +5,7 @@
 #include "clock/clock.hpp"
 #include "gateway/retry.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -84,8 +85,14 @@ public:
     std::vector<std::pair<MessageId, std::size_t>> take_delay_warnings(TimePoint now);
 
     const QueuedMessage* find(MessageId id) const;
-    // Drops a message whose recipients are all final.
-    void forget_if_finished(MessageId id);
+    // Drops a message whose recipients are all final; true when it was dropped.
+    bool forget_if_finished(MessageId id);
+    // Takes a message back from the durable spool after a restart, with its id and recipients'
+    // states (none InFlight). Later ids continue after the highest id the spool has seen.
+    void restore(QueuedMessage message, MessageId highest_seen);
+    void restore_next_id(MessageId highest_seen) { next_id_ = std::max(next_id_, highest_seen + 1); }
+    // Drops a message that is not in flight (a spool write failed after add); false if it is.
+    bool remove(MessageId id);
     std::size_t messages() const { return messages_.size(); }
     std::size_t in_flight(const std::string& domain) const;
     const RetrySchedule& schedule() const { return schedule_; }

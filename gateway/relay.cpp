@@ -48,13 +48,53 @@ void Relay::stop() {
 
 void Relay::wake() { wake_.cancel(); }
 
-MessageId Relay::submit(Envelope envelope, std::string content) {
+std::size_t Relay::recover(Spool& spool) {
+    spool_ = &spool;
+    const SpoolReplay& r = spool.recovered();
+    for (const auto& [id, s] : r.live) {
+        queue_.restore(s.message, r.max_id);
+        interrupted_ += s.interrupted;
+    }
+    queue_.restore_next_id(r.max_id);
+    wake();
+    return r.live.size();
+}
+
+Acceptance Relay::accept(Envelope envelope, std::string content) {
+    Acceptance a;
     MessageAccepted accepted{0, envelope.sender, envelope.recipients, content.size()};
     auto id = queue_.add(std::move(envelope), std::move(content), clock_.now());
-    accepted.id = id;
+    if (spool_) {
+        auto written = spool_->append_message(*queue_.find(id));
+        if (written.error) {
+            queue_.remove(id);
+            a.error = written.error;
+            return a;
+        }
+        a.commit = written.sequence;
+    }
+    a.id = accepted.id = id;
     if (events_) events_->on_event(clock_.now(), accepted);
     wake();
-    return id;
+    return a;
+}
+
+std::optional<SpoolError> Relay::commit(std::uint64_t sequence) {
+    if (!spool_ || sequence == 0) return std::nullopt;
+    return spool_->commit(sequence);
+}
+
+MessageId Relay::submit(Envelope envelope, std::string content) {
+    auto a = accept(std::move(envelope), std::move(content));
+    if (a.ok() && a.commit) {
+        if (commit(a.commit)) return 0;
+    }
+    return a.id;
+}
+
+void Relay::record(MessageId id, SpoolEvent e) {
+    if (!spool_) return;
+    if (spool_->append_event(id, e).error) ++spool_errors_;
 }
 
 asio::awaitable<void> Relay::schedule_loop() {
@@ -73,6 +113,7 @@ asio::awaitable<void> Relay::schedule_loop() {
             if (!msg || it == last_temporary_.end()) continue;
             auto until = msg->arrival + settings_.retry.lifetime;
             write_notice(*msg, {classified(it->second)}, "delay", until);
+            record(id, SpoolEvent{SpoolEventKind::DelayNotice, now, idx, 0, {}});
         }
         std::optional<TimePoint> next = queue_.next_due();
         if (auto w = queue_.next_warning(); w && (!next || *w < *next)) next = w;
@@ -86,12 +127,17 @@ asio::awaitable<void> Relay::schedule_loop() {
 asio::awaitable<void> Relay::run_job(DeliveryJob job) {
     const QueuedMessage* msg = queue_.find(job.message);
     unsigned attempt = msg ? msg->recipients.at(job.recipients.front()).attempts + 1 : 1;
+    // Recorded so that a crash mid-attempt is known at recovery as a possible duplicate.
+    for (auto idx : job.recipients) record(job.message, SpoolEvent{SpoolEventKind::AttemptStarted, clock_.now(), idx, 0, {}});
     std::vector<DeliveryOutcome> outcomes;
     if (msg) outcomes = co_await delivery_.attempt(*msg, job, attempt);
     settle(job, std::move(outcomes));
     --in_flight_;
     queue_.finish_job(job);
-    queue_.forget_if_finished(job.message);
+    if (queue_.forget_if_finished(job.message)) {
+        record(job.message, SpoolEvent{SpoolEventKind::Finished, clock_.now(), 0, 0, {}});
+        if (spool_ && spool_->wants_compaction() && spool_->compact()) ++spool_errors_;
+    }
     wake();
 }
 
@@ -100,6 +146,7 @@ void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes
     if (!msg) return;
     TimePoint now = clock_.now();
     std::vector<ClassifiedOutcome> failed;
+    std::vector<SpoolEvent> changes;  // recorded after the notices: a crash between re-sends, never loses
     for (std::size_t i = 0; i < job.recipients.size() && i < outcomes.size(); ++i) {
         std::size_t idx = job.recipients[i];
         ClassifiedOutcome c = classified(outcomes[i]);
@@ -113,9 +160,19 @@ void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes
         }
         if (d != Disposition::Deferred) last_temporary_.erase({job.message, idx});
         if (events_) events_->on_event(now, AttemptResult{job.message, c, d, next, now - msg->arrival});
-        if (d == Disposition::Bounced || d == Disposition::Expired) failed.push_back(std::move(c));
+        unsigned attempts = msg->recipients[idx].attempts;
+        SpoolEventKind kind = d == Disposition::Delivered ? SpoolEventKind::Delivered
+                              : d == Disposition::Bounced ? SpoolEventKind::Bounced
+                              : d == Disposition::Expired ? SpoolEventKind::Expired
+                                                          : SpoolEventKind::Deferred;
+        changes.push_back(SpoolEvent{kind, now, idx, attempts, next.value_or(TimePoint{})});
+        if (d == Disposition::Bounced || d == Disposition::Expired) {
+            failed.push_back(std::move(c));
+            if (!msg->envelope.sender.empty()) changes.push_back(SpoolEvent{SpoolEventKind::FailureNotice, now, idx, attempts, {}});
+        }
     }
     if (!failed.empty()) write_notice(*msg, failed, "failure", std::nullopt);
+    for (const auto& e : changes) record(job.message, e);
 }
 
 void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,

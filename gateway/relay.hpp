@@ -11,6 +11,7 @@
 #include "gateway/language.hpp"
 #include "gateway/policy.hpp"
 #include "gateway/queue.hpp"
+#include "gateway/spool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -30,6 +31,14 @@ struct RelaySettings {
     DeliveryConfig delivery;
 };
 
+// What intake gets for a message: its queue id and, with a spool, the record to commit before 250.
+struct Acceptance {
+    MessageId id = 0;
+    std::uint64_t commit = 0;          // Spool sequence; 0 without a spool
+    std::optional<SpoolError> error;   // the message is NOT queued: answer 451 4.3.0
+    bool ok() const { return !error; }
+};
+
 class Relay {
 public:
     Relay(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings,
@@ -42,8 +51,24 @@ public:
     // Stops taking jobs; deliveries in flight finish. The loop ends at its next wake-up.
     void stop();
 
-    // A message from intake. It is due at once.
+    // Takes the spool's live messages into the queue (a restart resumes where it stopped); from
+    // then on every accepted message and recipient state change is written to it. Call before
+    // start(). Returns the number of messages recovered.
+    std::size_t recover(Spool& spool);
+
+    // A message from intake. It is due at once. With a spool it is written first; intake must
+    // commit(acceptance.commit) before it answers 250.
+    Acceptance accept(Envelope envelope, std::string content);
+    std::optional<SpoolError> commit(std::uint64_t sequence);
+    // accept() without a spool (or ignoring its failure: 0 means not queued).
     MessageId submit(Envelope envelope, std::string content);
+
+    Spool* spool() const { return spool_; }
+    // Spool writes that failed after the message was accepted (state changes; at-least-once still
+    // holds: an unrecorded result is retried).
+    std::uint64_t spool_errors() const { return spool_errors_; }
+    // Attempts a crash cut short, found at recovery: each may be delivered twice.
+    std::uint64_t interrupted_attempts() const { return interrupted_; }
 
     // Nothing waiting, nothing in flight.
     bool idle() const { return queue_.messages() == 0 && in_flight_ == 0; }
@@ -58,6 +83,7 @@ private:
     void write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
                       std::optional<TimePoint> retry_until);
     void wake();
+    void record(MessageId id, SpoolEvent e);
 
     boost::asio::any_io_executor ex_;
     Clock& clock_;
@@ -71,6 +97,9 @@ private:
     bool stopping_ = false;
     std::size_t in_flight_ = 0;
     std::uint64_t notice_seq_ = 0;
+    Spool* spool_ = nullptr;
+    std::uint64_t spool_errors_ = 0;
+    std::uint64_t interrupted_ = 0;
     // The last temporary outcome per (message, recipient): what an expiry reports.
     std::map<std::pair<MessageId, std::size_t>, DeliveryOutcome> last_temporary_;
 };
