@@ -1,0 +1,115 @@
+#include "diagnosis/catalogue.hpp"
+
+namespace relaylab::diag {
+
+namespace {
+
+using FC = gw::FailureClass;
+
+// isp.example: two MX hosts, both at 127.0.0.21/22 unless a case says otherwise.
+const std::string isp_zone = R"({ "names": {
+  "isp.example":     { "mx": [ {"preference": 10, "host": "mx1.isp.example"}, {"preference": 20, "host": "mx2.isp.example"} ] },
+  "mx1.isp.example": { "a": ["127.0.0.21"] },
+  "mx2.isp.example": { "a": ["127.0.0.22"] },
+  "nodata.example":  { "behaviour": "nodata" },
+  "nullmx.example":  { "mx": [ {"preference": 0, "host": "."} ] },
+  "dangling.example": { "mx": [ {"preference": 10, "host": "mx.gone.example"} ] },
+  "broken.example":  { "behaviour": "servfail" },
+  "refusing.example": { "behaviour": "refused" },
+  "silent.example":  { "behaviour": "drop" }
+} })";
+
+// Both MX hosts behave the same way (a failure that is "on all MX").
+std::map<std::string, std::string> both(const std::string& script) {
+    return {{"127.0.0.21", script}, {"127.0.0.22", script}};
+}
+
+FailureCase make(std::string id, FC expected, std::string cause, std::map<std::string, std::string> mtas,
+                 std::string recipient = "bob@isp.example", std::string sender = "alice@docomo.ne.jp") {
+    FailureCase c;
+    c.id = std::move(id);
+    c.expected = expected;
+    c.true_cause = std::move(cause);
+    c.mtas = std::move(mtas);
+    c.recipient = std::move(recipient);
+    c.sender = std::move(sender);
+    c.zone_json = isp_zone;
+    return c;
+}
+
+FailureCase expiring(std::string id, FC last, std::string cause, std::map<std::string, std::string> mtas,
+                     std::string recipient = "bob@isp.example") {
+    auto c = make(std::move(id), FC::Expired, std::move(cause), std::move(mtas), std::move(recipient));
+    c.expected_last = last;
+    return c;
+}
+
+std::vector<FailureCase> build() {
+    std::vector<FailureCase> v;
+    // DNS (RFC 5321 §5.1).
+    v.push_back(make("dns-nxdomain", FC::DnsNxdomain, "the recipient's domain does not exist", {}, "bob@nowhere.example"));
+    v.push_back(make("dns-nodata", FC::DnsNodata, "the recipient's domain has no MX and no A/AAAA record", {}, "bob@nodata.example"));
+    v.push_back(make("dns-null-mx", FC::NullMx, "the recipient's domain publishes a null MX (RFC 7505): it takes no mail", {}, "bob@nullmx.example"));
+    v.push_back(make("dns-mx-host-missing", FC::MxNoAddress, "the domain's MX names a host that does not exist", {}, "bob@dangling.example"));
+    v.push_back(expiring("dns-servfail-expiry", FC::DnsTemporary, "the domain's DNS answers SERVFAIL until the lifetime ends", {}, "bob@broken.example"));
+    v.push_back(expiring("dns-refused-expiry", FC::DnsTemporary, "the domain's DNS answers REFUSED until the lifetime ends", {}, "bob@refusing.example"));
+    v.push_back(expiring("dns-timeout-expiry", FC::DnsTemporary, "the domain's DNS never answers until the lifetime ends", {}, "bob@silent.example"));
+    // Connection and greeting.
+    v.push_back(expiring("connect-refused-expiry", FC::ConnectFailed, "every MX host refuses TCP connections until the lifetime ends", {}));
+    v.push_back(expiring("greeting-timeout-expiry", FC::TemporaryFailure, "every MX host accepts TCP but never greets (tarpit)",
+                         both(R"({"greeting": {"action": "silent"}})")));
+    v.push_back(expiring("greeting-421-expiry", FC::TemporaryFailure, "every MX host answers 421 at the greeting until the lifetime ends",
+                         both(R"({"greeting": {"reply": "421 4.3.2 Service not available, closing transmission channel"}})")));
+    v.push_back(make("greeting-554", FC::GreetingRejected, "the MX refuses the gateway in its greeting (554)",
+                     both(R"({"greeting": {"reply": "554 5.7.1 mx.isp.example: no SMTP service for your network"}})")));
+    v.push_back(make("ehlo-helo-refused", FC::HeloRejected, "the MX refuses both EHLO and HELO from the gateway",
+                     both(R"({"ehlo": {"reply": "550 5.7.1 EHLO name rejected"}, "helo": {"reply": "550 5.7.1 HELO name rejected"}})")));
+    // MAIL FROM.
+    v.push_back(make("mail-553-bare", FC::SenderRejected,
+                     "the MX refuses the sender's local part \"q.\" (trailing dot) at MAIL FROM: the 2009 case",
+                     both(R"({"malformed_sender": {"reply": "553 malformed address"}})"), "bob@isp.example", "q.@docomo.ne.jp"));
+    v.push_back(make("mail-553-517", FC::SenderRejected,
+                     "the MX refuses the sender's local part \"p..q.\" (doubled and trailing dots) at MAIL FROM with 5.1.7",
+                     both(R"({"malformed_sender": {"reply": "553 5.1.7 <p..q.@docomo.ne.jp>: Sender address syntax error"}})"),
+                     "bob@isp.example", "p..q.@docomo.ne.jp"));
+    v.push_back(make("mail-553-510-opensmtpd", FC::SenderRejected,
+                     "an OpenSMTPD MX refuses the sender's dotted local part at MAIL FROM (553 5.1.0)",
+                     both(R"({"malformed_sender": {"reply": "553 5.1.0 Sender address syntax error"}})"), "bob@isp.example",
+                     "xxx.......@docomo.ne.jp"));
+    v.push_back(make("mail-550-571-policy", FC::SenderRejected, "the MX refuses a well-formed sender by policy at MAIL FROM",
+                     both(R"({"mail": {"reply": "550 5.7.1 Sender rejected by local policy"}})")));
+    v.push_back(expiring("mail-451-expiry", FC::TemporaryFailure, "the MX answers 451 to MAIL FROM until the lifetime ends",
+                         both(R"({"mail": {"reply": "451 4.3.0 Temporary local problem, try again later"}})")));
+    // RCPT TO.
+    v.push_back(make("rcpt-550-511", FC::RecipientUnknown, "the recipient's mailbox does not exist",
+                     both(R"({"rcpt": {"reply": "550 5.1.1 <bob@isp.example>: Recipient address rejected: User unknown"}})")));
+    v.push_back(make("rcpt-550-bare-unknown", FC::RecipientUnknown, "the recipient's mailbox does not exist (no enhanced code)",
+                     both(R"({"rcpt": {"reply": "550 No such user here"}})")));
+    v.push_back(make("rcpt-552-quota", FC::RecipientRejected, "the recipient's mailbox is full",
+                     both(R"({"rcpt": {"reply": "552 5.2.2 Mailbox full"}})")));
+    v.push_back(make("rcpt-550-571-relay", FC::RecipientRejected, "the MX refuses to relay to this recipient (policy)",
+                     both(R"({"rcpt": {"reply": "550 5.7.1 Relaying denied"}})")));
+    v.push_back(expiring("rcpt-450-greylist-expiry", FC::TemporaryFailure, "the MX greylists the recipient with 450 until the lifetime ends",
+                         both(R"({"rcpt": {"reply": "450 4.7.1 Greylisted, please try again later"}})")));
+    // DATA and the final dot.
+    v.push_back(make("data-554-560", FC::DataRejected, "the MX refuses the DATA command (554 5.6.0)",
+                     both(R"({"data": {"reply": "554 5.6.0 Message format not accepted"}})")));
+    v.push_back(make("dot-552-size", FC::MessageTooLarge, "the message is larger than the MX accepts (552 after the final dot)",
+                     both(R"({"dot": {"reply": "552 5.3.4 Message size exceeds fixed maximum message size"}})")));
+    v.push_back(make("dot-554-content", FC::MessageRejected, "the MX refuses the message's content after the final dot",
+                     both(R"({"dot": {"reply": "554 5.7.1 Message rejected as spam"}})")));
+    v.push_back(expiring("dot-451-expiry", FC::TemporaryFailure, "the MX answers 451 after the final dot until the lifetime ends",
+                         both(R"({"dot": {"reply": "451 4.3.0 Error: queue file write error"}})")));
+    v.push_back(expiring("data-dropped-expiry", FC::TemporaryFailure, "the MX drops the connection in the middle of the message text until the lifetime ends",
+                         both(R"({"data_body": {"action": "drop", "after_bytes": 10}})")));
+    return v;
+}
+
+}  // namespace
+
+const std::vector<FailureCase>& failure_catalogue() {
+    static const std::vector<FailureCase> catalogue = build();
+    return catalogue;
+}
+
+}  // namespace relaylab::diag
