@@ -83,7 +83,7 @@ TEST_CASE("client against smtp-sink", "[smtpclient][integration]") {
     REQUIRE(test::have_program("/usr/sbin/smtp-sink"));
 
     SECTION("plain sink delivers, pipelined") {
-        Sink sink({});
+        Sink sink;
         Run run = run_real(sink.remote());
         REQUIRE(run.status.ok);
         CHECK(run.caps.pipelining);
@@ -91,13 +91,13 @@ TEST_CASE("client against smtp-sink", "[smtpclient][integration]") {
         for (const auto& o : run.outcomes) {
             CHECK(o.delivered());
             CHECK(o.reply->code == 250);
-            CHECK(o.remote.port == sink.port);
+            CHECK(o.remote.port == sink.port());
         }
         CHECK(has_line(run.transcript, 'C', "QUIT"));
         CHECK(has_line(run.transcript, 'S', "221"));
     }
     SECTION("plain sink delivers, one command at a time") {
-        Sink sink({});
+        Sink sink;
         ClientConfig config;
         config.use_pipelining = false;
         Run run = run_real(sink.remote(), config);
@@ -140,7 +140,7 @@ TEST_CASE("client against smtp-sink", "[smtpclient][integration]") {
         }
     }
     SECTION("two transactions on one session") {
-        Sink sink({});
+        Sink sink;
         asio::io_context io;
         RealClock clock;
         Client client(io.get_executor(), clock, ClientConfig{});
