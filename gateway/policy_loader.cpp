@@ -1,6 +1,7 @@
 // Reading policy files: JSON syntax errors with file:line:col, schema errors with the JSON path,
 // unknown keys refused (a typo must never silently change which words a handset sees).
 #include "gateway/policy.hpp"
+#include "jsonsource/json_source.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -296,19 +297,9 @@ PolicyLoad parse_policy(std::string_view text, std::string source_name) {
         return failed(PolicyError{PolicyErrorKind::TooLarge, source_name, 0, 0, "", std::to_string(text.size()) + " octets"});
     json doc;
     try {
-        doc = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        // e.byte counts from 1 and points at the character the parser stopped on.
-        const std::size_t stop = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-        std::size_t line = 1, column = 1;
-        for (std::size_t i = 0; i < stop; ++i) {
-            if (text[i] == '\n') ++line, column = 1;
-            else ++column;
-        }
-        std::string detail = e.what();
-        if (const auto colon = detail.find(": ", detail.find("column")); colon != std::string::npos)
-            detail = detail.substr(colon + 2);
-        return failed(PolicyError{PolicyErrorKind::Syntax, std::move(source_name), line, column, "", detail});
+        doc = JsonSource(source_name, std::string(text)).root();
+    } catch (const JsonSourceError& e) {
+        return failed(PolicyError{PolicyErrorKind::Syntax, std::move(source_name), e.line(), e.column(), "", e.message()});
     }
     Reader reader{source_name, std::nullopt};
     Policy p;

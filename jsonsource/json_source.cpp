@@ -41,6 +41,20 @@ JsonSource::JsonSource(std::string name, std::string text) : name_(std::move(nam
         auto p = what.find(": syntax error");
         std::string msg = p == std::string::npos ? what : what.substr(p + 2);
         throw JsonSourceError(name_, line, col, msg);
+    } catch (const nlohmann::json::exception& e) {
+        // A number too large for a double (out_of_range 406) carries no position: find the token
+        // the message quotes ("number overflow parsing '1e999'").
+        std::string what = e.what();
+        std::size_t at = 0;
+        auto q1 = what.find('\'');
+        auto q2 = q1 == std::string::npos ? q1 : what.find('\'', q1 + 1);
+        if (q2 != std::string::npos) {
+            auto found = text_.find(what.substr(q1 + 1, q2 - q1 - 1));
+            if (found != std::string::npos) at = found;
+        }
+        auto [line, col] = line_col(at);
+        auto p = what.find("] ");
+        throw JsonSourceError(name_, line, col, p == std::string::npos ? what : what.substr(p + 2));
     }
 }
 

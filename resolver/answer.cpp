@@ -21,7 +21,21 @@ std::uint32_t read32(const unsigned char* p) {
     return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
 
+constexpr std::size_t kMaxNameOctets = 255;  // RFC 1035 §2.3.4, length octets and root included
+
+// The wire size of a name as c-ares writes it: octets outside printable ASCII come as \DDD and
+// '.' or '\' inside a label as \. or \\ (each one octet); each '.' stands for a length octet.
+std::size_t wire_octets(std::string_view text) {
+    if (text.empty()) return 1;  // the root
+    std::size_t octets = 2;      // the first label's length octet and the root
+    auto digit = [&](std::size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+    for (std::size_t i = 0; i < text.size(); ++i, ++octets)
+        if (text[i] == '\\') i += digit(i + 1) && digit(i + 2) && digit(i + 3) ? 3 : 1;
+    return octets;
+}
+
 // Expands the (possibly compressed) name at `at`; returns its encoded length, or 0 when malformed.
+// c-ares 1.18 does not enforce the 255-octet limit on names built from compression pointers.
 std::size_t expand_name(std::span<const unsigned char> msg, std::size_t at, std::string& out) {
     if (at >= msg.size() || msg.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) return 0;
     char* name = nullptr;
@@ -30,6 +44,7 @@ std::size_t expand_name(std::span<const unsigned char> msg, std::size_t at, std:
         return 0;
     out = normalise_name(name);
     ares_free_string(name);
+    if (wire_octets(out) > kMaxNameOctets) return 0;
     return len > 0 ? static_cast<std::size_t>(len) : 0;
 }
 

@@ -9,8 +9,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <list>
+#include <optional>
 
 namespace relaylab::smtp {
 
@@ -74,6 +76,7 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr
     ServerSession session(*policy, s->config);
     ServerActions actions = session.start();
     std::array<char, server_read_chunk> buf;
+    std::optional<TimePoint> line_deadline;
     boost::system::error_code ec;
     while (true) {
         if (!actions.write.empty()) {
@@ -90,11 +93,23 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr
             actions = session.resume();
             continue;
         }
+        // A command line must be complete within the idle timeout of its first byte, however the
+        // bytes trickle in; between lines each read gets the whole idle timeout.
+        Duration limit = actions.duration;
+        if (session.mid_command()) {
+            if (!line_deadline) line_deadline = s->clock.now() + actions.duration;
+            limit = std::max(Duration::zero(), std::min(limit, *line_deadline - s->clock.now()));
+        } else {
+            line_deadline.reset();
+        }
         std::size_t n = co_await with_deadline(
-            c, actions.duration, [&](auto token) { return c->socket.async_read_some(asio::buffer(buf), token); },
-            ec);
+            c, limit, [&](auto token) { return c->socket.async_read_some(asio::buffer(buf), token); }, ec);
         // Bytes that arrived count even if the deadline fired in the same instant.
-        if (!ec) actions = session.feed(std::string_view(buf.data(), n));
+        if (!ec) {
+            std::string_view bytes(buf.data(), n);
+            if (bytes.find('\n') != std::string_view::npos) line_deadline.reset();  // a line ended: the next one starts afresh
+            actions = session.feed(bytes);
+        }
         else if (c->timed_out && !c->stopped) actions = session.idle_timeout();
         else break;
     }
@@ -115,6 +130,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::Shared> s) {
         ConnectionInfo info;
         info.index = s->accepted++;
         boost::system::error_code ignored;
+        // Replies are small and each one is awaited: Nagle would hold a delayed reply back until
+        // the previous one is acknowledged (and a virtual clock may jump ahead meanwhile).
+        sock.set_option(tcp::no_delay(true), ignored);
         auto peer = sock.remote_endpoint(ignored);
         info.peer_ip = peer.address().to_string();
         info.peer_port = peer.port();

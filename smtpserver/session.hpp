@@ -64,6 +64,10 @@ public:
     void abort(CloseReason why);
 
     bool closed() const { return phase_ == Phase::Closed; }
+    // Part of a command line has arrived (or an overlong one is being discarded): the driver keeps
+    // the deadline of that line's first byte, so that a client dripping bytes cannot hold the
+    // session open forever (Postfix's smtpd_per_record_deadline).
+    bool mid_command() const { return phase_ == Phase::Commands && (!input_.empty() || discarding_long_line_); }
     const Envelope& envelope() const { return env_; }
 
 private:

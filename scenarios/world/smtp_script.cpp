@@ -1,4 +1,5 @@
 #include "scenarios/world/smtp_script.hpp"
+#include "jsonsource/json_source.hpp"
 
 #include "clock/duration.hpp"
 
@@ -268,22 +269,9 @@ MtaScriptResult mta_script_from_json(const json& j, const std::string& path) {
 MtaScriptResult parse_mta_script(std::string_view text) {
     json j;
     try {
-        j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
-        // nlohmann reports a 1-based byte offset; people want line:column.
-        std::size_t upto = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-        int line = 1, col = 1;
-        for (std::size_t i = 0; i < upto; ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        std::string what = e.what();
-        auto colon = what.find("syntax error");
-        return MtaScriptError{"", line, col, colon == std::string::npos ? what : what.substr(colon)};
+        j = JsonSource("script", std::string(text)).root();
+    } catch (const JsonSourceError& e) {
+        return MtaScriptError{"", static_cast<int>(e.line()), static_cast<int>(e.column()), e.message()};
     }
     return mta_script_from_json(j, "");
 }

@@ -65,3 +65,14 @@ TEST_CASE("files that cannot be read are errors, not crashes", "[json]") {
     CHECK_THROWS_AS(JsonSource::load("/nonexistent/relaylab.json"), JsonSourceError);
     CHECK_THROWS_AS(JsonSource::load("/"), JsonSourceError);
 }
+
+TEST_CASE("a number too large for a double is an error at the number, not a crash", "[json]") {
+    try {
+        JsonSource("big.json", "{\n  \"ttl\": 1e999\n}");
+        FAIL("no error");
+    } catch (const JsonSourceError& e) {
+        CHECK(e.line() == 2);
+        CHECK(e.column() == 10);
+        CHECK(e.message().find("number overflow") != std::string::npos);
+    }
+}

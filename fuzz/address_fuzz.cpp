@@ -1,0 +1,39 @@
+// libFuzzer target: the address parser (RFC 5321 §4.1.2, RFC 5322 §3.4.1) and everything the
+// gateway derives from an address a handset chose: the envelope form in each local-part mode, the
+// words that explain it, and the Maildir directory name that must never leave <mailboxes>.
+#include "fuzz/fuzz_check.hpp"
+#include "gateway/address.hpp"
+#include "gateway/maildir.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+using namespace relaylab::gw;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string_view input(reinterpret_cast<const char*>(data), size);
+    AddressCheck check = check_address(input);
+    FUZZ_CHECK(check.input == input);
+    if (check.verdict == AddressVerdict::QuotedOnly) {
+        // The quoted form is itself a valid address that means the same mailbox.
+        AddressCheck again = check_address(check.quoted_form);
+        FUZZ_CHECK(again.verdict != AddressVerdict::Invalid);
+        FUZZ_CHECK(again.local_value == check.local_value);
+    }
+    for (auto mode : {LocalPartMode::Pass, LocalPartMode::Quote, LocalPartMode::Reject})
+        for (auto role : {AddressRole::Sender, AddressRole::Recipient}) {
+            EnvelopeDecision d = envelope_form(check, mode, role);
+            FUZZ_CHECK(d.send_as.has_value() != d.refusal.has_value());
+            if (d.refusal) (void)d.refusal->reply_line();
+        }
+    for (auto lang : {Language::Ja, Language::En}) (void)explain(check, lang);
+    (void)quote_local_part(input);
+
+    std::string dir = mailbox_directory_name(input);
+    FUZZ_CHECK(!dir.empty() && dir.size() <= kMaxMailboxNameOctets);
+    FUZZ_CHECK(dir != "." && dir != ".." && dir.front() != '.');
+    FUZZ_CHECK(dir.find('/') == std::string::npos && dir.find('\0') == std::string::npos);
+    return 0;
+}
