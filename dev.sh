@@ -13,8 +13,8 @@ JOBS=${JOBS:-$(nproc)}
 BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libc-ares-dev
                 nlohmann-json3-dev catch2)
 # Real peers the integration tests talk to: unbound (DNS), Postfix's smtp-sink/smtp-source,
-# swaks (SMTP client), Sisimai (bounce analyser).
-TEST_PACKAGES=(unbound postfix swaks libsisimai-perl)
+# swaks (SMTP client), Sisimai (bounce analyser), Chromium and a Japanese font (the HTML report's test).
+TEST_PACKAGES=(unbound postfix swaks libsisimai-perl chromium fonts-ipafont-gothic)
 
 install_missing() {
     local missing=()

@@ -2,6 +2,7 @@
 // timeline goes to stdout, then "N passed, N failed" over every expectation. Exit 0 iff all held.
 #include "app/command.hpp"
 #include "scenarios/expectations.hpp"
+#include "scenarios/html_report.hpp"
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
 
@@ -23,7 +24,7 @@ bool write_file(const std::string& path, const std::string& text) {
 
 int run_main(int argc, char** argv) {
     po::options_description opts(
-        "usage: relaylab run [--seed N] [--json FILE] [--junit FILE] [--quiet] SCENARIO...\n\n"
+        "usage: relaylab run [--seed N] [--json FILE] [--junit FILE] [--html FILE] [--quiet] SCENARIO...\n\n"
         "Runs scenario files (docs/scenarios.md): a scripted world on loopback, the live gateway code,\n"
         "virtual time. Prints each scenario's timeline and PASS/FAIL per expectation, then a last line\n"
         "\"N passed, N failed\" counting expectations (a scenario that cannot load or run counts as one\n"
@@ -33,6 +34,9 @@ int run_main(int argc, char** argv) {
         "seed", po::value<std::uint64_t>()->default_value(1), "fixes every random choice (the MX shuffle)")(
         "json", po::value<std::string>(), "write the full report as JSON to FILE")(
         "junit", po::value<std::string>(), "write JUnit XML to FILE (a testsuite per scenario, a testcase per expectation)")(
+        "html", po::value<std::string>(),
+        "write a self-contained HTML training report to FILE: sequence diagram with step-through, the notices "
+        "as phone screens side by side, the truthful delivery-status, the expectations")(
         "quiet,q", po::bool_switch(), "print only PASS/FAIL lines and the summary, not the timelines");
     po::options_description hidden;
     hidden.add_options()("scenario", po::value<std::vector<std::string>>());
@@ -96,6 +100,10 @@ int run_main(int argc, char** argv) {
     }
     if (vm.count("junit") && !write_file(vm["junit"].as<std::string>(), scn::junit_report(reports))) {
         std::cerr << "relaylab run: cannot write " << vm["junit"].as<std::string>() << "\n";
+        return exit_usage;
+    }
+    if (vm.count("html") && !write_file(vm["html"].as<std::string>(), scn::html_report(reports))) {
+        std::cerr << "relaylab run: cannot write " << vm["html"].as<std::string>() << "\n";
         return exit_usage;
     }
     if (bad_input) return exit_usage;

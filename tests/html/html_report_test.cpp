@@ -1,0 +1,259 @@
+// The HTML report from hand-made run records: the sequence diagram read back from the timeline's
+// words, escaping of everything a scenario supplies, no external assets, phones and delivery-status.
+#include "clock/duration.hpp"
+#include "scenarios/html_report.hpp"
+#include "scenarios/sequence_diagram.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace relaylab;
+using namespace relaylab::scn;
+using namespace std::chrono_literals;
+
+namespace {
+
+TimePoint t0() { return *parse_time("2009-06-01T10:00:00Z"); }
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+    return n;
+}
+
+// The 2009 incident as the runner records it (shortened), under the policy whose words are `subject`.
+ScenarioReport incident(const std::string& name, const std::string& claims, const std::string& subject,
+                        const std::string& body) {
+    ScenarioReport r;
+    r.name = name;
+    r.file = "scenarios/library/" + name + ".json";
+    RunRecord& run = r.run;
+    run.start = t0();
+    run.end = t0();
+    run.finished = true;
+    run.remotes.push_back({"mx1.isp.example", "127.0.0.10", false, 1, {}});
+    for (const char* line : {
+             "handset q.@docomo.ne.jp submits to <user@isp.example>, subject \"meeting\"",
+             "relay: message 1 queued from <q.@docomo.ne.jp> for <user@isp.example>, 294 bytes",
+             "intake accepted user@isp.example: 250 2.0.0 Ok: queued as 1",
+             "dns: ? isp.example MX -> answer NOERROR",
+             "mx: isp.example found: 10 mx1.isp.example [127.0.0.10]",
+             "*: connected to mx1.isp.example[127.0.0.10]",
+             "S: 220 mx1.isp.example ESMTP ready",
+             "C: EHLO relay.carrier.example",
+             "S: 250-mx1.isp.example",
+             "S: 250-8BITMIME",
+             "S: 250 SIZE 10240000",
+             "C: MAIL FROM:<q.@docomo.ne.jp> SIZE=294",
+             "S: 553 malformed address",
+             "attempt 1 for user@isp.example: bounced, sender_rejected 5.1.7 (mx1.isp.example[127.0.0.10] at mail: "
+             "553 malformed address)",
+         })
+        run.timeline.push_back({t0(), line});
+    run.timeline.push_back({t0(), "notice to q.@docomo.ne.jp (failure, claims " + claims + "): q.@docomo.ne.jp/new/1"});
+    run.timeline.push_back({t0(), "  Subject: " + subject});
+    run.timeline.push_back({t0(), "  | " + body});
+    run.timeline.push_back({t0(), "  Status: 5.1.7"});
+    RecipientRecord rr;
+    rr.address = "user@isp.example";
+    rr.status = "bounced";
+    rr.attempts = 1;
+    rr.stage = "mail";
+    rr.reply = "553 malformed address";
+    rr.failure_class = "sender_rejected";
+    rr.dsn = "5.1.7";
+    rr.remote = "mx1.isp.example";
+    rr.final_at = t0();
+    run.recipients.push_back(rr);
+    NoticeRecord n;
+    n.at = t0();
+    n.handset = "q.@docomo.ne.jp";
+    n.kind = "failure";
+    n.subject = subject;
+    n.body = body;
+    n.claims = claims;
+    n.final_recipient = "user@isp.example";
+    n.delivery_status = {{"Final-Recipient", "rfc822; user@isp.example"}, {"Action", "failed"}, {"Status", "5.1.7"},
+                         {"Remote-MTA", "dns; mx1.isp.example"}, {"Diagnostic-Code", "smtp; 553 malformed address"}};
+    run.notices.push_back(n);
+    r.results.push_back({"the delivery-status part stays truthful", "/expect/0", true, {}});
+    return r;
+}
+
+ScenarioReport legacy() { return incident("2009-legacy", "host_unknown", "送信メールエラー", "Host Unknown"); }
+ScenarioReport accurate() {
+    return incident("2009-accurate", "sender_rejected", "送信エラー: 送信元アドレスが受信側に拒否されました", "応答: 553");
+}
+
+}  // namespace
+
+TEST_CASE("the timeline becomes lanes and steps", "[html]") {
+    SequenceDiagram d = sequence_of(legacy().run);
+    REQUIRE(d.lanes.size() == 4);
+    CHECK(d.lanes[handset_lane].name == "handset");
+    CHECK(d.lanes[gateway_lane].name == "gateway");
+    CHECK(d.lanes[dns_lane].name == "DNS");
+    CHECK(d.lanes[mx_lane_first].name == "mx1.isp.example");
+    CHECK(d.lanes[mx_lane_first].detail == "127.0.0.10");
+    // 18 lines: the DNS line gives two steps, the 3-line EHLO reply one, the notice's 3 lines fold in.
+    REQUIRE(d.steps.size() == 14);
+
+    SECTION("the submission goes from the handset to the gateway, the intake's answer back") {
+        CHECK(d.steps[0].kind == StepKind::Submission);
+        CHECK(d.steps[0].from == handset_lane);
+        CHECK(d.steps[0].to == gateway_lane);
+        CHECK(d.steps[0].label == "q.@docomo.ne.jp submits to <user@isp.example>, subject \"meeting\"");
+        CHECK(d.steps[2].kind == StepKind::Intake);
+        CHECK(d.steps[2].to == handset_lane);
+        CHECK(d.steps[2].tone == Tone::Good);
+    }
+    SECTION("a DNS line is a question to the DNS lane and its answer back") {
+        CHECK(d.steps[3].kind == StepKind::DnsQuestion);
+        CHECK(d.steps[3].to == dns_lane);
+        CHECK(d.steps[3].label == "? isp.example MX");
+        CHECK(d.steps[4].kind == StepKind::DnsAnswer);
+        CHECK(d.steps[4].from == dns_lane);
+        CHECK(d.steps[4].label == "answer NOERROR");
+        CHECK(d.steps[5].kind == StepKind::MxResult);
+        CHECK(d.steps[5].from == d.steps[5].to);
+    }
+    SECTION("the session talks to the host it connected to; a multi-line reply is one step") {
+        CHECK(d.steps[6].kind == StepKind::Connect);
+        CHECK(d.steps[6].to == mx_lane_first);
+        CHECK(d.steps[8].kind == StepKind::Command);
+        CHECK(d.steps[8].label == "EHLO relay.carrier.example");
+        CHECK(d.steps[9].kind == StepKind::Reply);
+        CHECK(d.steps[9].from == mx_lane_first);
+        CHECK(d.steps[9].label == "250-mx1.isp.example");
+        CHECK(d.steps[9].detail == std::vector<std::string>{"250-8BITMIME", "250 SIZE 10240000"});
+        CHECK(d.steps[9].tone == Tone::Good);
+        CHECK(d.steps[11].label == "553 malformed address");
+        CHECK(d.steps[11].tone == Tone::Permanent);
+    }
+    SECTION("the classification is a note; the notice goes to the handset with its lines") {
+        CHECK(d.steps[12].kind == StepKind::Attempt);
+        CHECK(d.steps[12].tone == Tone::Permanent);
+        CHECK(d.steps[13].kind == StepKind::Notice);
+        CHECK(d.steps[13].to == handset_lane);
+        CHECK(d.steps[13].label == "notice to q.@docomo.ne.jp (failure, claims host_unknown)");
+        CHECK(d.steps[13].detail == std::vector<std::string>{"Subject: 送信メールエラー", "| Host Unknown", "Status: 5.1.7"});
+    }
+}
+
+TEST_CASE("failed connects, silent DNS, retries and unknown lines", "[html]") {
+    RunRecord run;
+    run.start = t0();
+    for (const char* line : {
+             "dns: ? isp.example MX -> drop no reply",
+             "*: connect to mx9.isp.example[127.0.0.19] timed out",
+             "*: connected to mx2.isp.example[127.0.0.12]",
+             "S: 421 busy",
+             "*: close",
+             "attempt 1 for u@isp.example: deferred, temporary_failure 4.0.0 (x); retry at +5m",
+             "something new the runner says",
+         })
+        run.timeline.push_back({t0() + 1s, line});
+    SequenceDiagram d = sequence_of(run);
+    REQUIRE(d.lanes.size() == 5);
+    CHECK(d.lanes[3].name == "mx9.isp.example");
+    CHECK(d.lanes[4].name == "mx2.isp.example");
+    REQUIRE(d.steps.size() == 8);
+
+    SECTION("no DNS reply is a note on the DNS lane") {
+        CHECK(d.steps[1].kind == StepKind::DnsAnswer);
+        CHECK(d.steps[1].from == dns_lane);
+        CHECK(d.steps[1].to == dns_lane);
+        CHECK(d.steps[1].tone == Tone::Temporary);
+    }
+    SECTION("a failed connect points at the host it tried; the reply comes from the next one") {
+        CHECK(d.steps[2].kind == StepKind::ConnectFailed);
+        CHECK(d.steps[2].to == 3);
+        CHECK(d.steps[4].kind == StepKind::Reply);
+        CHECK(d.steps[4].from == 4);
+        CHECK(d.steps[4].tone == Tone::Temporary);
+        CHECK(d.steps[5].kind == StepKind::Session);
+        CHECK(d.steps[5].to == 4);
+    }
+    SECTION("a deferral with a retry is a retry note; anything else a note on the gateway") {
+        CHECK(d.steps[6].kind == StepKind::Retry);
+        CHECK(d.steps[6].tone == Tone::Temporary);
+        CHECK(d.steps[7].kind == StepKind::Other);
+        CHECK(d.steps[7].from == gateway_lane);
+    }
+}
+
+TEST_CASE("the page shows phones, the truthful delivery-status and verdicts", "[html]") {
+    SECTION("legacy and accurate: two phones, one delivery-status card for both") {
+        std::string h = html_report({legacy(), accurate()});
+        CHECK(count(h, "class=\"phone\"") == 2);
+        CHECK(count(h, "class=\"dsn-card\"") == 1);
+        CHECK(h.find("The same in every notice") != std::string::npos);
+        CHECK(h.find("<h3 class=\"mail-subject\">送信メールエラー</h3>") != std::string::npos);
+        CHECK(h.find("送信元アドレスが受信側に拒否されました") != std::string::npos);
+        CHECK(count(h, "class=\"verdict mislabel\"") == 1);
+        CHECK(count(h, "class=\"verdict truthful\"") == 1);
+        CHECK(h.find("<dd class=\"main\">smtp; 553 malformed address</dd>") != std::string::npos);
+        CHECK(count(h, "<section class=\"scenario\"") == 2);
+    }
+    SECTION("one scenario: one phone") {
+        std::string h = html_report({legacy()});
+        CHECK(count(h, "class=\"phone\"") == 1);
+        CHECK(h.find("The same in every notice") == std::string::npos);
+    }
+    SECTION("different delivery-status parts get a card each") {
+        auto b = accurate();
+        b.run.notices[0].delivery_status["Status"] = "5.7.1";
+        std::string h = html_report({legacy(), b});
+        CHECK(count(h, "class=\"dsn-card\"") == 2);
+    }
+    SECTION("a failed expectation and a scenario that could not run are shown as such") {
+        auto a = legacy();
+        a.results.push_back({"the handset is told the truth", "/expect/1", false, {"contains: expected \"553\""}});
+        ScenarioReport e;
+        e.name = "broken";
+        e.error = "broken.json:2:2: unknown key";
+        std::string h = html_report({a, e});
+        CHECK(h.find("<span class=\"mark\">FAIL</span> the handset is told the truth") != std::string::npos);
+        CHECK(h.find("contains: expected &quot;553&quot;") != std::string::npos);
+        CHECK(h.find("<span class=\"mark\">ERROR</span> broken.json:2:2: unknown key") != std::string::npos);
+        CHECK(h.find("1 passed, 2 failed") != std::string::npos);
+    }
+    SECTION("virtual times only, the same bytes every time") {
+        std::string h = html_report({legacy(), accurate()});
+        CHECK(h == html_report({legacy(), accurate()}));
+        CHECK(h.find("data-abs=\"2009-06-01T10:00:00.000Z\"") != std::string::npos);
+        CHECK(h.find("data-at=\"+0s\"") != std::string::npos);
+    }
+}
+
+TEST_CASE("everything from the run is escaped and nothing is fetched", "[html]") {
+    const std::string evil = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+    auto r = incident("</title><b>evil", evil, evil, evil);
+    r.description = evil;
+    r.run.timeline.push_back({t0(), evil});
+    r.run.timeline.push_back({t0(), "S: " + evil});
+    r.run.remotes.push_back({evil, evil, false, 0, {}});
+    r.run.recipients[0].reply = evil;
+    r.run.notices[0].handset = evil;
+    r.run.notices[0].delivery_status["Diagnostic-Code"] = evil;
+    r.results.push_back({evil, "/expect/9", false, {evil}});
+    std::string h = html_report({r});
+
+    SECTION("no markup of the run's survives") {
+        CHECK(count(h, "<script") == 1);  // the page's own
+        CHECK(h.find("<img") == std::string::npos);
+        CHECK(h.find("</title><b>") == std::string::npos);
+        CHECK(h.find("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;&amp;") !=
+              std::string::npos);
+    }
+    SECTION("no external assets") {
+        std::string page = html_report({legacy(), accurate()});
+        for (const char* s : {"http://", "https://", " src=", "<link", "url(", "@import", "@font-face"}) {
+            INFO(s);
+            CHECK(page.find(s) == std::string::npos);
+        }
+    }
+    SECTION("escaping itself") {
+        CHECK(html_escape("a<b>&\"'\x01\n") == "a&lt;b&gt;&amp;&quot;&#39; \n");
+        CHECK(html_escape("送信メールエラー") == "送信メールエラー");
+    }
+}
