@@ -2,7 +2,9 @@
 # relaylab's one entry point for a fresh machine (see README.md):
 #   ./dev.sh demo       install what is missing, build, run the main job: the 2009 incident in
 #                       scenario mode, legacy-2009 and accurate notices one after the other
-#   ./dev.sh test       install what is missing, build, run the whole test suite
+#   ./dev.sh test       install what is missing, build, run the whole test suite: CTest, the same
+#                       under ASan+UBSan, and each libFuzzer target for FUZZ_SECONDS (20)
+#   ./dev.sh quick      the CTest suite only
 #   ./dev.sh build      install what is missing and build only
 #   ./dev.sh live-demo  the same incident with the live daemon (relaylab serve) and scripted peers
 #   ./dev.sh asan       build with ASan+UBSan into build-asan and run the test suite there
@@ -15,6 +17,8 @@ BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-
 # Real peers the integration tests talk to: unbound (DNS), Postfix's smtp-sink/smtp-source,
 # swaks (SMTP client), Sisimai (bounce analyser), Chromium and a Japanese font (the HTML report's test).
 TEST_PACKAGES=(unbound postfix swaks libsisimai-perl chromium fonts-ipafont-gothic)
+# The fuzzers are libFuzzer targets: clang and its runtime.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 install_missing() {
     local missing=()
@@ -54,6 +58,16 @@ case "${1:-}" in
         exec ./scripts/live-demo.sh build/relaylab
         ;;
     test)
+        # The whole suite: the tests, the same tests under ASan+UBSan, and every fuzzer briefly.
+        install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+        build build
+        (cd build && ctest -j"$JOBS" --output-on-failure --timeout 300)
+        build build-asan -DRELAYLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+        (cd build-asan && ctest -j"$JOBS" --output-on-failure --timeout 600)
+        fuzz/ci.sh "${FUZZ_SECONDS:-20}" build-fuzz
+        ;;
+    quick)
+        # The tests alone, without the sanitizer build and the fuzzers.
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
         build build
         (cd build && ctest -j"$JOBS" --output-on-failure --timeout 300)
@@ -64,7 +78,7 @@ case "${1:-}" in
         (cd build-asan && ctest -j"$JOBS" --output-on-failure --timeout 600)
         ;;
     *)
-        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac
