@@ -46,11 +46,11 @@ smtp::RecipientOutcome session_failure(const smtp::SessionStatus& st, const std:
 }  // namespace
 
 void Delivery::report(MessageId id, CachedSession& s) {
+    // Taken, not copied: each transaction's lines are handed on once, and a session reused for
+    // thousands of messages keeps no history (nor reaches the transcript's line limit).
+    auto lines = s.client->take_transcript();
     if (!events_) return;
-    const auto& t = s.client->transcript();
-    auto from = t.begin() + static_cast<std::ptrdiff_t>(std::min(s.transcript_reported, t.size()));
-    s.transcript_reported = t.size();
-    events_->on_event(clock_.now(), SmtpSession{id, s.remote, std::vector<smtp::TranscriptLine>(from, t.end())});
+    events_->on_event(clock_.now(), SmtpSession{id, s.remote, std::move(lines)});
 }
 
 asio::awaitable<void> Delivery::release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s) {

@@ -25,7 +25,6 @@ struct CachedSession {
         : client(std::move(c)), remote(std::move(r)), idle(ex, clock) {}
     std::unique_ptr<smtp::Client> client;
     smtp::Remote remote;
-    std::size_t transcript_reported = 0;  // transcript lines already given to the event sink
     Timer idle;
     bool taken = false;
 };

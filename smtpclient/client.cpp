@@ -6,6 +6,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
+
 namespace relaylab::smtp {
 
 namespace asio = boost::asio;
@@ -15,6 +17,14 @@ namespace {
 const std::vector<TranscriptLine> kNoTranscript;
 const Capabilities kNoCapabilities;
 const SessionStatus kNotOpened{false, Stage::Connect, std::nullopt, NetError::Local, ProtocolError::None};
+
+// Filled by a non-blocking read and handed to the session before the coroutine next suspends.
+std::array<char, Client::kReadBufferBytes>& read_buffer() {
+    static thread_local std::array<char, Client::kReadBufferBytes> buffer;
+    return buffer;
+}
+
+bool would_block(const error_code& ec) { return ec == asio::error::would_block || ec == asio::error::try_again; }
 }  // namespace
 
 Client::Client(asio::any_io_executor ex, Clock& clock, ClientConfig config)
@@ -80,6 +90,8 @@ asio::awaitable<void> Client::drive() {
                 bool timed_out = disarm();
                 if (!ec) {
                     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+                    // Reads and writes are tried at once and must not block the loop.
+                    socket_.non_blocking(true, ec);
                     s.on_connected(clock_.now());
                 } else if (timed_out && ec == asio::error::operation_aborted) {
                     s.on_timeout(clock_.now());
@@ -89,21 +101,40 @@ asio::awaitable<void> Client::drive() {
                 break;
             }
             case Action::Kind::Write: {
-                arm(action.timeout);
-                co_await asio::async_write(socket_, asio::buffer(action.bytes),
-                                           asio::redirect_error(asio::use_awaitable, ec));
-                bool timed_out = disarm();
+                // Try the write at once: a command batch usually fits the socket buffer, and then
+                // no deadline needs arming. What is left waits under the stage's deadline.
+                std::size_t done = socket_.write_some(asio::buffer(action.bytes), ec);
+                if (would_block(ec)) {
+                    ec = {};
+                    done = 0;
+                }
+                bool timed_out = false;
+                if (!ec && done < action.bytes.size()) {
+                    arm(action.timeout);
+                    co_await asio::async_write(socket_, asio::buffer(action.bytes) + done,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+                    timed_out = disarm();
+                }
                 if (!ec) s.on_written(clock_.now());
                 else if (timed_out && ec == asio::error::operation_aborted) s.on_timeout(clock_.now());
                 else s.on_error(net_error(ec, false), clock_.now());
                 break;
             }
             case Action::Kind::Read: {
-                arm(action.timeout);
-                std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer_),
-                                                                 asio::redirect_error(asio::use_awaitable, ec));
-                bool timed_out = disarm();
-                if (!ec) s.on_bytes(std::string_view(buffer_.data(), n), clock_.now());
+                // Read what is there; if nothing, wait for readability (holding no buffer) under
+                // the deadline, then read.
+                std::size_t n = socket_.read_some(asio::buffer(read_buffer()), ec);
+                bool timed_out = false;
+                if (would_block(ec)) {
+                    arm(action.timeout);
+                    do {
+                        co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                                                    asio::redirect_error(asio::use_awaitable, ec));
+                        if (!ec) n = socket_.read_some(asio::buffer(read_buffer()), ec);
+                    } while (would_block(ec));
+                    timed_out = disarm();
+                }
+                if (!ec) s.on_bytes(std::string_view(read_buffer().data(), n), clock_.now());
                 else if (timed_out && ec == asio::error::operation_aborted) s.on_timeout(clock_.now());
                 else s.on_error(net_error(ec, false), clock_.now());
                 break;
@@ -155,6 +186,9 @@ asio::awaitable<void> Client::quit() {
 
 const std::vector<TranscriptLine>& Client::transcript() const {
     return session_ ? session_->transcript() : kNoTranscript;
+}
+std::vector<TranscriptLine> Client::take_transcript() {
+    return session_ ? session_->take_transcript() : std::vector<TranscriptLine>{};
 }
 const Capabilities& Client::capabilities() const { return session_ ? session_->capabilities() : kNoCapabilities; }
 const SessionStatus& Client::status() const { return session_ ? session_->status() : kNotOpened; }

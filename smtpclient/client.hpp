@@ -22,7 +22,9 @@ namespace relaylab::smtp {
 
 class Client {
 public:
-    static constexpr std::size_t kReadBufferBytes = 4096;  // one read; the parser bounds the rest
+    // One read; the parser bounds the rest. The buffer is per thread, not per session: a session
+    // waiting for a reply holds none (10,000 sessions in a tarpit would hold 40 MB otherwise).
+    static constexpr std::size_t kReadBufferBytes = 4096;
 
     Client(boost::asio::any_io_executor ex, Clock& clock, ClientConfig config);
     ~Client();
@@ -39,6 +41,8 @@ public:
     boost::asio::awaitable<void> quit();
 
     const std::vector<TranscriptLine>& transcript() const;
+    // The lines since the last take (see ClientSession::take_transcript).
+    std::vector<TranscriptLine> take_transcript();
     const Capabilities& capabilities() const;
     const SessionStatus& status() const;
 
@@ -60,7 +64,6 @@ private:
     // Bumped per operation: a deadline handler of an earlier operation must not cancel a later one.
     std::shared_ptr<std::uint64_t> generation_ = std::make_shared<std::uint64_t>(0);
     bool timed_out_ = false;
-    std::array<char, kReadBufferBytes> buffer_{};
 };
 
 }  // namespace relaylab::smtp

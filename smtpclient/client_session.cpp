@@ -216,7 +216,7 @@ Action ClientSession::next() {
 
 void ClientSession::handle(const Reply& reply) {
     Expect e = expects_.front();
-    expects_.pop_front();
+    expects_.erase(expects_.begin());
     switch (e.stage) {
         case Stage::Greeting:
             // RFC 5321 §3.1: 220 opens the session; 554 (or 421) refuses it.
@@ -349,7 +349,7 @@ void ClientSession::after_rcpts() {
 
 void ClientSession::start_transaction() {
     Transaction tx{std::move(pending_.front()), {}, {}, false, false};
-    pending_.pop_front();
+    pending_.erase(pending_.begin());
     for (const auto& rcpt : tx.message.recipients) {
         RecipientOutcome o;
         o.address = rcpt;
@@ -437,7 +437,7 @@ void ClientSession::fail_session(Stage stage, const std::optional<Reply>& reply,
     std::optional<Reply> pending_reply = ready_ ? std::nullopt : reply;
     while (!pending_.empty()) {
         Transaction tx{std::move(pending_.front()), {}, {}, false, false};
-        pending_.pop_front();
+        pending_.erase(pending_.begin());
         for (const auto& rcpt : tx.message.recipients) {
             RecipientOutcome o;
             o.address = rcpt;

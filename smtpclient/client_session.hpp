@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +82,9 @@ public:
     const SessionStatus& status() const { return status_; }
     const Capabilities& capabilities() const { return caps_; }
     const std::vector<TranscriptLine>& transcript() const { return transcript_; }
+    // The transcript so far, removed from the session. A reused session handed on per transaction
+    // stays short, and max_transcript_lines then bounds each batch, not the session's whole life.
+    std::vector<TranscriptLine> take_transcript() { return std::exchange(transcript_, {}); }
     const Remote& remote() const { return remote_; }
     bool finished() const { return phase_ == Phase::Finished; }
     // Open and waiting for a transaction.
@@ -130,11 +132,13 @@ private:
 
     std::string out_;  // bytes the driver must write next
     Duration write_timeout_{};
-    std::deque<Expect> expects_;
+    // Vectors, not deques: an empty std::deque still allocates ~600 bytes, and a session waiting
+    // in a tarpit should cost little. Both stay short (one entry per pipelined command).
+    std::vector<Expect> expects_;
     std::optional<TimePoint> reply_deadline_;
 
     std::optional<Transaction> tx_;
-    std::deque<Message> pending_;
+    std::vector<Message> pending_;
     std::vector<std::vector<RecipientOutcome>> done_;
     std::string body_;  // encoded DATA of the current transaction while it is being written
     std::size_t body_sent_ = 0;

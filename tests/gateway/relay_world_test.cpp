@@ -246,6 +246,21 @@ TEST_CASE("a session is reused for the next message to the same destination, the
     int lookups = 0;
     for (const auto& [at, e] : w.recorded.events) lookups += std::holds_alternative<gw::MxLookup>(e);
     CHECK(lookups == 1);                       // the parked session skipped DNS too
+    // Each use of the session reports its own lines, once: the second shows the second MAIL FROM.
+    std::vector<std::vector<std::string>> sessions;
+    for (const auto& [at, e] : w.recorded.events)
+        if (auto* s = std::get_if<gw::SmtpSession>(&e)) {
+            sessions.emplace_back();
+            for (const auto& l : s->transcript) sessions.back().push_back(l.text);
+        }
+    REQUIRE(sessions.size() == 2);
+    auto count = [](const std::vector<std::string>& lines, const std::string& prefix) {
+        return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+    };
+    CHECK(count(sessions[0], "EHLO") == 1);
+    CHECK(count(sessions[1], "EHLO") == 0);
+    CHECK(count(sessions[1], "MAIL FROM:<alice@docomo.ne.jp>") == 1);
+    CHECK(count(sessions[1], "RCPT TO:<carol@isp.example>") == 1);
     w.run_until_idle();
     w.loop.run(w.clock.now() + 10s);           // past the idle limit: QUIT
     got = w.received("127.0.0.21");
