@@ -19,6 +19,37 @@ bool QueuedMessage::finished() const {
     });
 }
 
+// A recipient starts or stops waiting: the indexes follow it.
+void Queue::wait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival) {
+    due_.emplace(r.due, id, idx);
+    destinations_[r.domain].due.emplace(r.due, id, idx);
+    if (schedule_.delay_warning && r.attempts > 0 && !r.warned) warn_.emplace(arrival + *schedule_.delay_warning, id, idx);
+    refresh(r.domain);
+}
+
+void Queue::unwait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival) {
+    due_.erase({r.due, id, idx});
+    if (schedule_.delay_warning) warn_.erase({arrival + *schedule_.delay_warning, id, idx});
+    auto it = destinations_.find(r.domain);
+    if (it != destinations_.end()) it->second.due.erase({r.due, id, idx});
+}
+
+// Lists a destination in ready_ at its earliest due time when it has room and work; drops an
+// entry with neither.
+void Queue::refresh(const std::string& domain) {
+    auto it = destinations_.find(domain);
+    if (it == destinations_.end()) return;
+    Destination& d = it->second;
+    if (d.listed) ready_.erase(*d.listed);
+    d.listed.reset();
+    if (d.busy < limits_.destination_concurrency && !d.due.empty()) {
+        d.listed = *d.due.begin();
+        ready_.emplace(*d.listed, &it->first);
+    } else if (d.busy == 0 && d.due.empty()) {
+        destinations_.erase(it);
+    }
+}
+
 MessageId Queue::add(Envelope envelope, std::string content, TimePoint now) {
     MessageId id = next_id_++;
     QueuedMessage m;
@@ -33,34 +64,31 @@ MessageId Queue::add(Envelope envelope, std::string content, TimePoint now) {
         m.recipients.push_back(std::move(q));
     }
     m.envelope = std::move(envelope);
-    for (std::size_t i = 0; i < m.recipients.size(); ++i) due_.emplace(now, id, i);
-    messages_.emplace(id, std::move(m));
+    auto& stored = messages_.emplace(id, std::move(m)).first->second;
+    for (std::size_t i = 0; i < stored.recipients.size(); ++i) wait(id, i, stored.recipients[i], now);
     return id;
 }
 
 std::vector<DeliveryJob> Queue::take_ready(TimePoint now, std::size_t max_jobs) {
     std::vector<DeliveryJob> jobs;
-    for (auto it = due_.begin(); it != due_.end() && jobs.size() < max_jobs;) {
-        auto [when, id, idx] = *it;
-        if (when > now) break;
+    // Only destinations with room are listed, earliest due first: no walk over busy ones.
+    while (jobs.size() < max_jobs && !ready_.empty() && std::get<0>(ready_.begin()->first) <= now) {
+        std::string domain = *ready_.begin()->second;
+        Destination& d = destinations_.at(domain);
+        MessageId id = std::get<1>(ready_.begin()->first);
         auto& msg = messages_.at(id);
-        const std::string& domain = msg.recipients[idx].domain;
-        if (busy_[domain] >= limits_.destination_concurrency) {
-            ++it;
-            continue;
-        }
         // Gather this message's other due recipients for the same destination into one job.
         DeliveryJob job{id, domain, {}};
         for (std::size_t j = 0; j < msg.recipients.size() && job.recipients.size() < limits_.recipients_per_job; ++j) {
             auto& r = msg.recipients[j];
             if (r.state != RecipientState::Waiting || r.domain != domain || r.due > now) continue;
-            due_.erase({r.due, id, j});
+            unwait(id, j, r, msg.arrival);
             r.state = RecipientState::InFlight;
             job.recipients.push_back(j);
         }
-        ++busy_[domain];
+        ++d.busy;
+        refresh(domain);
         jobs.push_back(std::move(job));
-        it = due_.lower_bound({when, id, 0});
     }
     return jobs;
 }
@@ -71,8 +99,10 @@ std::optional<TimePoint> Queue::next_due() const {
 }
 
 void Queue::finish_job(const DeliveryJob& job) {
-    auto it = busy_.find(job.domain);
-    if (it != busy_.end() && it->second > 0 && --it->second == 0) busy_.erase(it);
+    auto it = destinations_.find(job.domain);
+    if (it == destinations_.end() || it->second.busy == 0) return;
+    --it->second.busy;
+    refresh(job.domain);
 }
 
 Disposition Queue::record(MessageId id, std::size_t rcpt, bool delivered, bool permanent, TimePoint now) {
@@ -94,36 +124,24 @@ Disposition Queue::record(MessageId id, std::size_t rcpt, bool delivered, bool p
     }
     r.state = RecipientState::Waiting;
     r.due = *next;
-    due_.emplace(r.due, id, rcpt);
+    wait(id, rcpt, r, msg.arrival);
     return Disposition::Deferred;
 }
 
 std::vector<std::pair<MessageId, std::size_t>> Queue::take_delay_warnings(TimePoint now) {
     std::vector<std::pair<MessageId, std::size_t>> out;
-    if (!schedule_.delay_warning) return out;
-    for (auto& [id, msg] : messages_) {
-        if (now - msg.arrival < *schedule_.delay_warning) continue;
-        for (std::size_t i = 0; i < msg.recipients.size(); ++i) {
-            auto& r = msg.recipients[i];
-            if (r.warned || r.state != RecipientState::Waiting || r.attempts == 0) continue;
-            r.warned = true;
-            out.emplace_back(id, i);
-        }
+    while (!warn_.empty() && std::get<0>(*warn_.begin()) <= now) {
+        auto [at, id, idx] = *warn_.begin();
+        warn_.erase(warn_.begin());
+        messages_.at(id).recipients.at(idx).warned = true;
+        out.emplace_back(id, idx);
     }
     return out;
 }
 
 std::optional<TimePoint> Queue::next_warning() const {
-    if (!schedule_.delay_warning) return std::nullopt;
-    std::optional<TimePoint> best;
-    for (const auto& [id, msg] : messages_) {
-        for (const auto& r : msg.recipients) {
-            if (r.warned || r.state != RecipientState::Waiting || r.attempts == 0) continue;
-            TimePoint at = msg.arrival + *schedule_.delay_warning;
-            if (!best || at < *best) best = at;
-        }
-    }
-    return best;
+    if (warn_.empty()) return std::nullopt;
+    return std::get<0>(*warn_.begin());
 }
 
 const QueuedMessage* Queue::find(MessageId id) const {
@@ -144,9 +162,14 @@ void Queue::restore(QueuedMessage message, MessageId highest_seen) {
     for (std::size_t i = 0; i < message.recipients.size(); ++i) {
         auto& r = message.recipients[i];
         if (r.state == RecipientState::InFlight) r.state = RecipientState::Waiting;
-        if (r.state == RecipientState::Waiting) due_.emplace(r.due, id, i);
     }
-    messages_.insert_or_assign(id, std::move(message));
+    if (auto old = messages_.find(id); old != messages_.end()) {
+        for (std::size_t i = 0; i < old->second.recipients.size(); ++i)
+            if (old->second.recipients[i].state == RecipientState::Waiting) unwait(id, i, old->second.recipients[i], old->second.arrival);
+    }
+    auto& stored = messages_.insert_or_assign(id, std::move(message)).first->second;
+    for (std::size_t i = 0; i < stored.recipients.size(); ++i)
+        if (stored.recipients[i].state == RecipientState::Waiting) wait(id, i, stored.recipients[i], stored.arrival);
 }
 
 bool Queue::remove(MessageId id) {
@@ -154,14 +177,21 @@ bool Queue::remove(MessageId id) {
     if (it == messages_.end()) return false;
     for (const auto& r : it->second.recipients)
         if (r.state == RecipientState::InFlight) return false;
-    for (std::size_t i = 0; i < it->second.recipients.size(); ++i) due_.erase({it->second.recipients[i].due, id, i});
+    std::vector<std::string> touched;
+    for (std::size_t i = 0; i < it->second.recipients.size(); ++i) {
+        const auto& r = it->second.recipients[i];
+        if (r.state != RecipientState::Waiting) continue;
+        unwait(id, i, r, it->second.arrival);
+        touched.push_back(r.domain);
+    }
     messages_.erase(it);
+    for (const auto& d : touched) refresh(d);
     return true;
 }
 
 std::size_t Queue::in_flight(const std::string& domain) const {
-    auto it = busy_.find(domain);
-    return it == busy_.end() ? 0 : it->second;
+    auto it = destinations_.find(domain);
+    return it == destinations_.end() ? 0 : it->second.busy;
 }
 
 }  // namespace relaylab::gw

@@ -99,12 +99,27 @@ public:
 
 private:
     using DueKey = std::tuple<TimePoint, MessageId, std::size_t>;
+    // Per destination: its waiting recipients in due order, its jobs in flight, and where it is
+    // listed in ready_ (when it has room and work). Every scheduler event is O(log n).
+    struct Destination {
+        std::set<DueKey> due;
+        std::size_t busy = 0;
+        std::optional<DueKey> listed;  // its key in ready_
+    };
+    void wait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival);
+    void unwait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival);
+    void refresh(const std::string& domain);
+
     RetrySchedule schedule_;
     QueueLimits limits_;
     MessageId next_id_ = 1;
     std::map<MessageId, QueuedMessage> messages_;
-    std::set<DueKey> due_;
-    std::unordered_map<std::string, std::size_t> busy_;  // in-flight jobs per destination
+    std::set<DueKey> due_;  // every waiting recipient: next_due()
+    std::unordered_map<std::string, Destination> destinations_;
+    // Destinations with room, keyed by their earliest waiting recipient: (due, message, index) is
+    // unique, and take_ready() serves them in the same order as one global due list would.
+    std::map<DueKey, const std::string*> ready_;
+    std::set<DueKey> warn_;  // (arrival + delay_warning, id, idx) of waiting, deferred, unwarned recipients
 };
 
 // The destination of an address: the domain after the last '@', lower case.
