@@ -11,9 +11,24 @@ void DataReader::put(char c) {
     body_.push_back(c);
 }
 
+void DataReader::put(std::string_view span) {
+    if (counted_ < max_bytes_) body_.append(span.substr(0, max_bytes_ - counted_));
+    counted_ += span.size();
+    if (counted_ > max_bytes_) oversized_ = true;
+}
+
 std::size_t DataReader::feed(std::string_view bytes) {
     std::size_t i = 0;
     while (i < bytes.size() && state_ != State::Done) {
+        if (state_ == State::InLine) {
+            // The middle of a line needs no look at each byte: copy up to and with its LF at once.
+            auto nl = bytes.find('\n', i);
+            std::size_t end = nl == std::string_view::npos ? bytes.size() : nl + 1;
+            put(bytes.substr(i, end - i));
+            i = end;
+            if (nl != std::string_view::npos) state_ = State::LineStart;
+            continue;
+        }
         char c = bytes[i++];
         switch (state_) {
             case State::LineStart:

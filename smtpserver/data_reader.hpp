@@ -29,6 +29,7 @@ public:
 private:
     enum class State { LineStart, InLine, Dot, DotCr, Done };
     void put(char c);
+    void put(std::string_view span);
 
     std::size_t max_bytes_;
     State state_ = State::LineStart;
