@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -40,6 +41,27 @@ T run_to_completion(asio::io_context& io, asio::awaitable<T> task) {
 
 void print_help(std::ostream& out, const char* usage, const po::options_description& opts) {
     out << usage << "\n" << opts << "\n";
+}
+
+// Parses a probe's command line. Returns the exit code when the command is already over (a bad
+// option, or --help printed), nullopt to go on.
+std::optional<int> parse_options(int argc, char** argv, const po::options_description& opts,
+                                 const po::options_description& hidden, const po::positional_options_description& pos,
+                                 const char* usage, const char* name, po::variables_map& vm) {
+    po::options_description all;
+    all.add(opts).add(hidden);
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "relaylab probe " << name << ": " << e.what() << "\n";
+        return exit_usage;
+    }
+    if (vm.count("help")) {
+        print_help(std::cout, usage, opts);
+        return exit_ok;
+    }
+    return std::nullopt;
 }
 
 // ---- probe mx ----------------------------------------------------------------------------
@@ -88,20 +110,8 @@ int probe_mx(int argc, char** argv) {
                         "Resolves DOMAIN's mail exchangers the RFC 5321 §5.1 way: MX records by preference\n"
                         "(equal preferences shuffled by --seed), implicit MX from A/AAAA, null MX (RFC 7505),\n"
                         "and each host's addresses. Exit 0 when hosts were found, 1 otherwise.";
-    po::options_description all;
-    all.add(opts).add(hidden);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "relaylab probe mx: " << e.what() << "\n";
-        return exit_usage;
-    }
-    if (vm.count("help")) {
-        print_help(std::cout, usage, opts);
-        return exit_ok;
-    }
+    if (auto done = parse_options(argc, argv, opts, hidden, pos, usage, "mx", vm)) return *done;
     if (domain.empty() || servers.empty()) {
         std::cerr << "relaylab probe mx: " << (domain.empty() ? "DOMAIN" : "--dns HOST:PORT") << " is required\n";
         print_help(std::cerr, usage, opts);
@@ -210,20 +220,8 @@ int probe_smtp(int argc, char** argv) {
         "(connect, greeting, ehlo, helo, mail, rcpt, data, dot, or done), the reply and whether it is\n"
         "permanent. The sender is sent as given, even when it breaks RFC 5322 (q.@docomo.ne.jp).\n"
         "Exit 0 when every recipient was accepted, 1 otherwise.";
-    po::options_description all;
-    all.add(opts).add(hidden);
     po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        std::cerr << "relaylab probe smtp: " << e.what() << "\n";
-        return exit_usage;
-    }
-    if (vm.count("help")) {
-        print_help(std::cout, usage, opts);
-        return exit_ok;
-    }
+    if (auto done = parse_options(argc, argv, opts, hidden, pos, usage, "smtp", vm)) return *done;
     auto endpoint = parse_endpoint(target);
     if (!endpoint || !vm.count("from") || to.empty()) {
         std::cerr << "relaylab probe smtp: "

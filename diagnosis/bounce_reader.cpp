@@ -1,4 +1,5 @@
 #include "diagnosis/bounce_reader.hpp"
+#include "diagnosis/text.hpp"
 
 #include "diagnosis/log_reader.hpp"
 #include "gateway/address.hpp"
@@ -11,20 +12,6 @@
 namespace relaylab::diag {
 
 namespace {
-
-bool contains(std::string_view s, std::string_view what) { return s.find(what) != std::string_view::npos; }
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
 
 std::vector<std::string> lines_of(std::string_view text) {
     std::vector<std::string> out;

@@ -1,4 +1,5 @@
 #include "diagnosis/log_reader.hpp"
+#include "diagnosis/text.hpp"
 
 #include "gateway/classify.hpp"
 
@@ -14,20 +15,6 @@ namespace {
 
 using smtp::NetError;
 using smtp::Stage;
-
-bool contains(std::string_view s, std::string_view what) { return s.find(what) != std::string_view::npos; }
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
 
 std::vector<std::string_view> lines_of(std::string_view text) {
     std::vector<std::string_view> out;

@@ -19,22 +19,11 @@ std::string peer(const std::string& host, const std::string& ip) {
     return (host.empty() ? ip : host) + "[" + ip + "]";
 }
 
-// Postfix smtp_proto.c's words after "(in reply to ".
+// Postfix smtp_proto.c's words after "(in reply to ": smtpclient names the commands; the greeting
+// and the end of a delivered message are not "in reply to" anything.
 std::string_view command_words(Stage s) {
-    switch (s) {
-    case Stage::Ehlo: return "EHLO command";
-    case Stage::Helo: return "HELO command";
-    case Stage::Mail: return "MAIL FROM command";
-    case Stage::Rcpt: return "RCPT TO command";
-    case Stage::Data: return "DATA command";
-    case Stage::Dot: return "end of DATA command";
-    case Stage::Rset: return "RSET command";
-    case Stage::Quit: return "QUIT command";
-    case Stage::Connect:
-    case Stage::Greeting:
-    case Stage::Done: return "";
-    }
-    return "";
+    if (s == Stage::Connect || s == Stage::Greeting || s == Stage::Done) return "";
+    return smtp::command_name(s);
 }
 
 // Postfix's words after "timed out while " / "lost connection with H while ".
