@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/diagnosis/fixture.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -13,13 +15,6 @@ using namespace relaylab::diag;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-    std::ifstream in(std::string(DIAGNOSIS_FIXTURES) + "/" + name, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/diagnosis/fixture.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -12,13 +14,6 @@ using namespace relaylab::diag;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-    std::ifstream in(std::string(DIAGNOSIS_FIXTURES) + "/" + name, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 }  // namespace
 
