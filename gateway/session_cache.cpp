@@ -22,10 +22,12 @@ asio::awaitable<void> close_session(std::shared_ptr<CachedSession> s) { co_await
 
 // Waits out the idle limit; a session still parked then is taken out and closed.
 asio::awaitable<void> watch_idle(std::shared_ptr<SessionCache::State> state, std::string domain,
-                                 std::shared_ptr<CachedSession> s) {
+                                 std::shared_ptr<CachedSession> s, std::uint64_t parking) {
+    auto mine = [&] { return !s->taken && !state->closing && s->parking == parking; };
+    if (!mine()) co_return;
     boost::system::error_code ec;
     co_await s->idle.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (s->taken || state->closing) co_return;
+    if (ec || !mine()) co_return;  // cancelled: taken, parked anew or the cache is closing
     auto it = state->parked.find(domain);
     if (it != state->parked.end()) {
         auto& q = it->second;
@@ -73,9 +75,10 @@ void SessionCache::put(const std::string& domain, std::shared_ptr<CachedSession>
         return;
     }
     s->taken = false;
+    auto parking = ++s->parking;
     s->idle.expires_after(idle_limit_);
     q.push_back(s);
-    asio::co_spawn(ex_, watch_idle(state_, domain, std::move(s)), asio::detached);
+    asio::co_spawn(ex_, watch_idle(state_, domain, std::move(s), parking), asio::detached);
 }
 
 std::size_t SessionCache::parked() const {

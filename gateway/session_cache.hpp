@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
@@ -27,6 +28,9 @@ struct CachedSession {
     smtp::Remote remote;
     Timer idle;
     bool taken = false;
+    // Counts parkings: an idle watch acts only for the parking that started it. (The next job can
+    // take a session, use it and park it again before the loop has even started the first watch.)
+    std::uint64_t parking = 0;
 };
 
 class SessionCache {

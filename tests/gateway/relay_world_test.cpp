@@ -1,6 +1,7 @@
 // The relay end to end on loopback sockets in virtual time: handset → intake → queue → DNS →
 // remote MTA → classification → policy → notice in the handset's Maildir.
 #include "tests/gateway/relay_world.hpp"
+#include "gateway/session_cache.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -264,6 +265,38 @@ TEST_CASE("a session is reused for the next message to the same destination, the
     w.run_until_idle();
     w.loop.run(w.clock.now() + 10s);           // past the idle limit: QUIT
     got = w.received("127.0.0.21");
+    REQUIRE(got.size() == 1);
+    bool quit = false;
+    for (const auto& line : got[0].dialogue) quit |= line.text == "QUIT";
+    CHECK(quit);
+}
+
+// Under load the next job takes a parked session before the loop has started the idle watch of
+// its parking; parked again, the first watch must not close it (it did: ~5 messages per session).
+TEST_CASE("a session taken and parked again before its idle watch began stays parked", "[relay]") {
+    RelayWorld w(zone, {{"127.0.0.21", accepting}});
+    auto ex = w.io.get_executor();
+    gw::SessionCache cache(ex, w.clock, 2s);
+    smtp::Remote remote{"mx1.isp.example", "127.0.0.21", w.mx_port};
+    auto s = std::make_shared<gw::CachedSession>(ex, w.clock, std::make_unique<smtp::Client>(ex, w.clock, smtp::ClientConfig{}),
+                                                 remote);
+    bool opened = false;
+    boost::asio::co_spawn(ex, s->client->open(remote),
+                          [&](std::exception_ptr, smtp::SessionStatus st) { opened = st.ok; });
+    REQUIRE(w.loop.run_until([&] { return opened; }, w.clock.now() + 1s));
+    REQUIRE(s->client->usable());
+
+    cache.put("isp.example", s);
+    auto again = cache.take("isp.example");  // before the loop ran the watch of that parking
+    REQUIRE(again == s);
+    cache.put("isp.example", again);
+    w.loop.run(w.clock.now() + 1s);
+    CHECK(cache.parked() == 1);
+    CHECK(s->client->usable());
+
+    w.loop.run(w.clock.now() + 3s);  // idle past the limit: closed with QUIT
+    CHECK(cache.parked() == 0);
+    auto got = w.received("127.0.0.21");
     REQUIRE(got.size() == 1);
     bool quit = false;
     for (const auto& line : got[0].dialogue) quit |= line.text == "QUIT";
