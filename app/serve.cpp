@@ -90,7 +90,7 @@ int serve_main(int argc, char** argv) {
     asio::io_context io;
     RealClock clock;
     std::mt19937_64 rng(vm.count("seed") ? seed : std::random_device{}());
-    gw::Journal journal(log, cfg.log_json);
+    gw::Journal journal(log, cfg.log_json, io.get_executor());
     // The durable queue: opened (and locked) before intake listens, so that nothing is answered 250
     // that is not on disk, and a restart resumes the queue where it stopped.
     std::unique_ptr<gw::Spool> spool;

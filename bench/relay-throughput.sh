@@ -32,7 +32,7 @@ postfix_dir=""
 cleanup() {
     [ -n "$postfix_dir" ] && postfix_stop "$postfix_dir"
     [ ${#pids[@]} -gt 0 ] && stop_pids "${pids[@]}"
-    rm -rf "$work"
+    if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

@@ -2,6 +2,7 @@
 
 #include "clock/duration.hpp"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
 namespace relaylab::gw {
@@ -88,7 +89,23 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
                  << n->handset << "> (claims " << n->claims << "): " << (n->path.empty() ? "NOT WRITTEN" : n->path)
                  << "\n";
     }
-    out_.flush();
+    flush_soon();
 }
+
+void Journal::flush_soon() {
+    if (!ex_) {
+        out_.flush();
+        return;
+    }
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    boost::asio::post(*ex_, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) return;
+        flush_posted_ = false;
+        out_.flush();
+    });
+}
+
+Journal::~Journal() { out_.flush(); }
 
 }  // namespace relaylab::gw
