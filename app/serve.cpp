@@ -87,7 +87,7 @@ int serve_main(int argc, char** argv) {
     }
     std::ostream& log = cfg.log ? static_cast<std::ostream&>(log_file) : std::cout;
 
-    asio::io_context io;
+    asio::io_context io(1);  // one thread runs it: posts skip the scheduler's lock
     RealClock clock;
     std::mt19937_64 rng(vm.count("seed") ? seed : std::random_device{}());
     gw::Journal journal(log, cfg.log_json, io.get_executor());

@@ -1,5 +1,6 @@
 #include "clock/duration.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <ctime>
@@ -60,36 +61,91 @@ std::string format_duration(Duration d) {
 }
 
 namespace {
-std::tm utc(TimePoint t) {
-    std::time_t tt = std::chrono::system_clock::to_time_t(
-        std::chrono::time_point_cast<std::chrono::seconds>(t) > t
-            ? std::chrono::time_point_cast<std::chrono::seconds>(t) - std::chrono::seconds(1)
-            : std::chrono::time_point_cast<std::chrono::seconds>(t));
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    return tm;
+
+// The calendar fields of a UTC time point, from <chrono>'s civil calendar: no gmtime_r call and
+// no printf for the two timestamps written per relayed message (log line, Received: header).
+struct Civil {
+    int year, month, day, hour, minute, second, millis;
+    unsigned weekday;  // 0 = Sunday
+};
+
+Civil civil(TimePoint t) {
+    using namespace std::chrono;
+    auto in_ms = floor<milliseconds>(t);
+    auto day = floor<days>(in_ms);
+    year_month_day ymd{day};
+    hh_mm_ss<milliseconds> hms{in_ms - day};
+    return {int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())), int(hms.hours().count()),
+            int(hms.minutes().count()), int(hms.seconds().count()), int(hms.subseconds().count()),
+            weekday{day}.c_encoding()};
 }
+
+char* put_digits(char* p, int value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return p + width;
+}
+
+// Years 0..9999 print in four digits; others (never a mail timestamp) go through printf.
+bool four_digit_year(const Civil& c) { return c.year >= 0 && c.year <= 9999; }
+
 }  // namespace
 
 std::string format_time(TimePoint t) {
-    std::tm tm = utc(t);
-    auto ms = std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
-    if (ms < 0) ms += 1000;
+    Civil c = civil(t);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    return buf;
+    if (!four_digit_year(c)) {
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour,
+                      c.minute, c.second, c.millis);
+        return buf;
+    }
+    char* p = put_digits(buf, c.year, 4);
+    *p++ = '-';
+    p = put_digits(p, c.month, 2);
+    *p++ = '-';
+    p = put_digits(p, c.day, 2);
+    *p++ = 'T';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c.second, 2);
+    *p++ = '.';
+    p = put_digits(p, c.millis, 3);
+    *p++ = 'Z';
+    return std::string(buf, p);
 }
 
 std::string format_rfc5322(TimePoint t) {
-    std::tm tm = utc(t);
+    Civil c = civil(t);
     static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
-                  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
+    if (!four_digit_year(c)) {
+        std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[c.weekday], c.day,
+                      months[c.month - 1], c.year, c.hour, c.minute, c.second);
+        return buf;
+    }
+    char* p = buf;
+    auto put = [&p](std::string_view s) { p = std::copy(s.begin(), s.end(), p); };
+    put(days[c.weekday]);
+    put(", ");
+    p = put_digits(p, c.day, 2);
+    *p++ = ' ';
+    put(months[c.month - 1]);
+    *p++ = ' ';
+    p = put_digits(p, c.year, 4);
+    *p++ = ' ';
+    p = put_digits(p, c.hour, 2);
+    *p++ = ':';
+    p = put_digits(p, c.minute, 2);
+    *p++ = ':';
+    p = put_digits(p, c.second, 2);
+    put(" +0000");
+    return std::string(buf, p);
 }
 
 std::optional<TimePoint> parse_time(std::string_view s) {

@@ -1,5 +1,7 @@
 #include "smtpserver/data_reader.hpp"
 
+#include <algorithm>
+
 namespace relaylab::smtp {
 
 void DataReader::put(char c) {
@@ -18,6 +20,11 @@ void DataReader::put(std::string_view span) {
 }
 
 std::size_t DataReader::feed(std::string_view bytes) {
+    // Room for this chunk at once (a short message usually arrives in one read): one allocation
+    // instead of a doubling per line; at least doubling, so that many small chunks stay linear.
+    std::size_t want = std::min(max_bytes_, body_.size() + bytes.size());
+    if (state_ != State::Done && want > body_.capacity())
+        body_.reserve(std::min(max_bytes_, std::max(want, 2 * body_.capacity())));
     std::size_t i = 0;
     while (i < bytes.size() && state_ != State::Done) {
         if (state_ == State::InLine) {

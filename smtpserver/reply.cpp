@@ -10,7 +10,17 @@ bool has_code(std::string_view line) {
 }  // namespace
 
 ServerReply ServerReply::single(int code, std::string_view text) {
-    return ServerReply{{std::to_string(code) + (text.empty() ? "" : " ") + std::string(text)}};
+    // One allocation for the line (four per reply as a chain of temporaries; every command gets one).
+    std::string line;
+    line.reserve(12 + text.size());
+    line += std::to_string(code);
+    if (!text.empty()) {
+        line += ' ';
+        line += text;
+    }
+    ServerReply r;
+    r.lines.push_back(std::move(line));
+    return r;
 }
 
 ServerReply ServerReply::multi(int code, const std::vector<std::string>& texts) {
@@ -41,6 +51,9 @@ int ServerReply::code() const {
 
 std::string ServerReply::wire() const {
     std::string out;
+    std::size_t size = 0;
+    for (const auto& l : lines) size += l.size() + 2;
+    out.reserve(size);
     for (const auto& l : lines) {
         out += l;
         out += "\r\n";

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,34 @@ TEST_CASE("timestamps format as ISO 8601 and RFC 5322", "[duration]") {
     CHECK(format_rfc5322(*t) == "Mon, 01 Jun 2009 10:00:00 +0000");
     CHECK_FALSE(parse_time("2009-13-01T10:00:00Z"));
     CHECK_FALSE(parse_time("yesterday"));
+}
+
+// The formatters compute the calendar themselves; libc's gmtime_r + strftime is the reference, over
+// leap days, year ends, every weekday, times before 1970 and sub-second parts.
+TEST_CASE("timestamps agree with gmtime over leap days, year ends and times before 1970", "[duration]") {
+    auto reference = [](TimePoint t, const char* fmt) {
+        auto secs = std::chrono::floor<std::chrono::seconds>(t);
+        std::time_t tt = secs.time_since_epoch().count();
+        std::tm tm{};
+        gmtime_r(&tt, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, fmt, &tm);
+        return std::string(buf);
+    };
+    std::vector<std::int64_t> seconds = {0, -1, -86'400, -2'208'988'800, 951'782'400, 951'868'799, 1'230'767'999,
+                                         1'243'850'400, 4'107'542'399, 9'214'000'000};  // TimePoint counts ns: 2262 is its end
+    for (std::int64_t d = 0; d < 800; ++d) seconds.push_back(1'230'000'000 + d * 86'400 + d * 37);
+    for (auto s : seconds) {
+        for (auto ms : {0, 7, 999}) {
+            TimePoint t = TimePoint{} + std::chrono::seconds(s) + std::chrono::milliseconds(ms);
+            char millis[8];
+            std::snprintf(millis, sizeof millis, ".%03dZ", ms);
+            INFO(s << " s + " << ms << " ms");
+            CHECK(format_time(t) == reference(t, "%Y-%m-%dT%H:%M:%S") + millis);
+            CHECK(format_rfc5322(t) == reference(t, "%a, %d %b %Y %H:%M:%S +0000"));
+        }
+    }
+    CHECK(format_time(TimePoint{} - 1ms) == "1969-12-31T23:59:59.999Z");
 }
 
 TEST_CASE("a timer set to TimePoint::max() waits for cancel, never for the clock", "[clock]") {
