@@ -3,6 +3,7 @@
 #include "app/command.hpp"
 #include "diagnosis/audit.hpp"
 #include "gateway/shipped_policies.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -59,7 +60,7 @@ int audit_main(int argc, char** argv) {
         std::cerr << "relaylab audit: no catalogue case \"" << only << "\"\n";
         return exit_usage;
     }
-    if (vm.count("json")) std::cout << diag::to_json(rows, loaded.policy->name).dump(2) << "\n";
+    if (vm.count("json")) std::cout << json_text(diag::to_json(rows, loaded.policy->name), 2) << "\n";
     else std::cout << diag::render_table(rows, loaded.policy->name);
     return diag::audit_failed(rows) ? exit_failed : exit_ok;
 }

@@ -3,6 +3,7 @@
 #include "app/command.hpp"
 #include "diagnosis/mta_profiles.hpp"
 #include "gateway/address.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
@@ -110,7 +111,7 @@ int check_address_main(int argc, char** argv) {
             print_address(std::cout, check, *lang);
         }
     }
-    if (vm.count("json")) std::cout << out.dump(2) << "\n";
+    if (vm.count("json")) std::cout << json_text(out, 2) << "\n";
     return all_dot_atom ? exit_ok : exit_failed;
 }
 

@@ -2,6 +2,7 @@
 // Exim, Sendmail), a Postfix or Exim log line, or a relaylab JSON log line.
 #include "app/command.hpp"
 #include "diagnosis/explanation.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -72,7 +73,7 @@ int explain_main(int argc, char** argv) {
     if (truncated) input.resize(diag::max_input_octets);
     auto e = diag::explain(diag::read_any(input), *lang);
     if (truncated) e.notes.push_back("the input was longer than 1 MiB; only its start was read");
-    if (vm.count("json")) std::cout << diag::to_json(e).dump(2) << "\n";
+    if (vm.count("json")) std::cout << json_text(diag::to_json(e), 2) << "\n";
     else std::cout << diag::render_text(e, *lang);
     return e.can_tell() ? exit_ok : exit_failed;
 }

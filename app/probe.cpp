@@ -6,6 +6,7 @@
 #include "clock/clock.hpp"
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -129,7 +130,7 @@ int probe_mx(int argc, char** argv) {
         std::mt19937_64 rng(seed);
         auto result = run_to_completion(io, resolver.resolve_mx(domain, rng));
         if (vm.count("json"))
-            std::cout << mx_json(result).dump(2) << "\n";
+            std::cout << json_text(mx_json(result), 2) << "\n";
         else
             print_mx(std::cout, result);
         return result.status == dns::Status::Found ? exit_ok : exit_failed;
@@ -277,7 +278,7 @@ int probe_smtp(int argc, char** argv) {
         for (const auto& t : p.transcript)
             transcript.push_back({{"at", format_time(t.at)}, {"dir", std::string(1, t.dir)}, {"text", t.text}});
         j["transcript"] = std::move(transcript);
-        std::cout << j.dump(2) << "\n";
+        std::cout << json_text(j, 2) << "\n";
     } else {
         for (const auto& t : p.transcript) std::cout << format_time(t.at) << " " << t.dir << ": " << t.text << "\n";
         std::cout << "\n";

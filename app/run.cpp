@@ -5,6 +5,7 @@
 #include "scenarios/html_report.hpp"
 #include "scenarios/report.hpp"
 #include "scenarios/runner.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -94,7 +95,7 @@ int run_main(int argc, char** argv) {
     }
     std::cout << scn::summary_line(reports) << "\n";
 
-    if (vm.count("json") && !write_file(vm["json"].as<std::string>(), scn::json_report(reports).dump(2) + "\n")) {
+    if (vm.count("json") && !write_file(vm["json"].as<std::string>(), json_text(scn::json_report(reports), 2) + "\n")) {
         std::cerr << "relaylab run: cannot write " << vm["json"].as<std::string>() << "\n";
         return exit_usage;
     }

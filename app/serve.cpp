@@ -9,6 +9,7 @@
 #include "gateway/shipped_policies.hpp"
 #include "gateway/spool.hpp"
 #include "resolver/resolver.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -140,7 +141,7 @@ const Registration registration{{"serve", "run the gateway live: SMTP intake, re
 int config_main(int argc, char** argv) {
     std::string_view arg = argc > 1 ? argv[1] : "";
     if (arg == "--defaults") {
-        std::cout << gw::config_to_json(gw::GatewayConfig{}).dump(2) << "\n";
+        std::cout << json_text(gw::config_to_json(gw::GatewayConfig{}), 2) << "\n";
         return exit_ok;
     }
     if (arg == "--check" && argc > 2) {
@@ -148,7 +149,7 @@ int config_main(int argc, char** argv) {
             auto cfg = gw::read_config(JsonSource::load(argv[2]));
             auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(argv[2]).parent_path());
             if (!policy) throw std::runtime_error("policy: " + policy.error->message());
-            std::cout << gw::config_to_json(cfg).dump(2) << "\n";
+            std::cout << json_text(gw::config_to_json(cfg), 2) << "\n";
             return exit_ok;
         } catch (const std::exception& e) {
             std::cerr << e.what() << "\n";

@@ -1,6 +1,7 @@
 #include "gateway/journal.hpp"
 
 #include "clock/duration.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -68,21 +69,32 @@ DeliveryEvent delivery_event(const AttemptResult& r) {
 void Journal::on_event(TimePoint at, const GatewayEvent& event) {
     if (const auto* r = std::get_if<AttemptResult>(&event)) {
         auto e = delivery_event(*r);
-        out_ << (json_ ? format_json_line(e) : format_time(at) + " relaylab/smtp: " + format_log_line(e)) << "\n";
+        std::string line = json_ ? format_json_line(e) : format_time(at) + " relaylab/smtp: " + format_log_line(e);
+        line += '\n';
+        out_.write(line.data(), static_cast<std::streamsize>(line.size()));
     } else if (const auto* m = std::get_if<MessageAccepted>(&event)) {
         if (json_)
-            out_ << nlohmann::json{{"time", format_time(at)}, {"event", "accepted"}, {"queue_id", std::to_string(m->id)},
-                                   {"from", m->sender}, {"nrcpt", m->recipients.size()}, {"size", m->size}}
-                        .dump()
+            out_ << json_text({{"time", format_time(at)}, {"event", "accepted"}, {"queue_id", std::to_string(m->id)},
+                               {"from", m->sender}, {"nrcpt", m->recipients.size()}, {"size", m->size}})
                  << "\n";
-        else
-            out_ << format_time(at) << " relaylab/qmgr: " << m->id << ": from=<" << m->sender << ">, size=" << m->size
-                 << ", nrcpt=" << m->recipients.size() << " (queue active)\n";
+        else {
+            // Built as one string: stream insertion of numbers goes through the locale per field.
+            std::string line = format_time(at);
+            line += " relaylab/qmgr: ";
+            line += std::to_string(m->id);
+            line += ": from=<";
+            line += m->sender;
+            line += ">, size=";
+            line += std::to_string(m->size);
+            line += ", nrcpt=";
+            line += std::to_string(m->recipients.size());
+            line += " (queue active)\n";
+            out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+        }
     } else if (const auto* n = std::get_if<NoticeWritten>(&event)) {
         if (json_)
-            out_ << nlohmann::json{{"time", format_time(at)}, {"event", "notice"}, {"queue_id", std::to_string(n->id)},
-                                   {"to", n->handset}, {"kind", n->kind}, {"path", n->path}, {"claims", n->claims}}
-                        .dump()
+            out_ << json_text({{"time", format_time(at)}, {"event", "notice"}, {"queue_id", std::to_string(n->id)},
+                               {"to", n->handset}, {"kind", n->kind}, {"path", n->path}, {"claims", n->claims}})
                  << "\n";
         else
             out_ << format_time(at) << " relaylab/bounce: " << n->id << ": sender " << n->kind << " notice to <"

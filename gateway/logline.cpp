@@ -1,8 +1,10 @@
 #include "gateway/logline.hpp"
 
 #include "clock/duration.hpp"
+#include "jsonsource/json_text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -165,23 +167,20 @@ std::string_view to_string(DeliveryStatus s) {
 
 std::string format_delay(double seconds) {
     if (!(seconds > 0)) return "0";  // also NaN
+    char buf[32];
     if (seconds >= 10) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.0f", std::min(seconds, 1e15));
-        return buf;
+        auto r = std::to_chars(buf, buf + sizeof buf, std::min(seconds, 1e15), std::chars_format::fixed, 0);
+        return std::string(buf, r.ptr);
     }
     // Two significant digits, never finer than 1/100 s (Postfix delay_logging_resolution_limit=2).
     int decimals = seconds >= 1 ? 1 : 2;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, seconds);
-    std::string s = buf;
+    auto r = std::to_chars(buf, buf + sizeof buf, seconds, std::chars_format::fixed, decimals);
+    std::string_view s(buf, static_cast<std::size_t>(r.ptr - buf));
     if (s == "10.0") return "10";
-    while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
-        bool dot = s.back() == '.';
-        s.pop_back();
-        if (dot) break;
-    }
-    return s;
+    // Trailing zeros of the fraction go, and the point with them: 0.50 → 0.5, 2.0 → 2.
+    while (s.back() == '0') s.remove_suffix(1);
+    if (s.back() == '.') s.remove_suffix(1);
+    return std::string(s);
 }
 
 std::string reason_text(const DeliveryReason& reason) { return std::visit(ReasonWords{}, reason); }
@@ -223,7 +222,7 @@ nlohmann::json to_json(const DeliveryEvent& e) {
 
 std::string format_json_line(const DeliveryEvent& e) {
     // Invalid UTF-8 from a remote's reply is replaced, never thrown about.
-    return to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return json_text(to_json(e));
 }
 
 }  // namespace relaylab::gw

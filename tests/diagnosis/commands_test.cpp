@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 using namespace relaylab::test;
 
 namespace {
@@ -73,6 +75,19 @@ TEST_CASE("relaylab explain", "[diagnosis][command]") {
         CHECK(j["class"] == "sender_rejected");
         CHECK(j["status"] == "5.1.7");
         CHECK(j["source"] == "sendmail_bounce");
+    }
+    SECTION("--json on a reply in Latin-1 (not UTF-8): the bytes become U+FFFD, no abort") {
+        // Found by fuzz_explain: nlohmann's dump() threw on the byte 0xE4 and the command died.
+        TempDir dir;
+        auto path = dir.path() / "latin1.log";
+        std::ofstream(path, std::ios::binary)
+            << "Jun  1 10:00:00 relay postfix/smtp[123]: 4AB12: to=<bob@isp.example>, relay=mx1.isp.example"
+               "[192.0.2.1]:25, delay=1.2, dsn=5.1.1, status=bounced (host mx1.isp.example[192.0.2.1] said: "
+               "550 5.1.1 Unbekannter Empf\xe4nger (in reply to RCPT TO command))\n";
+        CHECK(run_relaylab({"explain", "--json", path.string()}, out) == 0);
+        auto j = nlohmann::json::parse(out);
+        CHECK(j["status"] == "5.1.1");
+        CHECK(has(out, "Empf\xef\xbf\xbdnger"));  // U+FFFD in UTF-8
     }
     SECTION("cannot tell") {
         CHECK(run_relaylab({"explain", fixtures + "/not-a-bounce.txt"}, out) == 1);

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <sstream>
@@ -72,4 +73,14 @@ TEST_CASE("without a loop the journal flushes every line, and lines left at the 
     CHECK(buf.flushes == before + 1);
     io.poll();
     CHECK(buf.flushes == before + 1);
+}
+
+TEST_CASE("JSON lines survive bytes that are not UTF-8 (a raw 8-bit MAIL FROM)", "[journal]") {
+    CountingBuf buf;
+    std::ostream out(&buf);
+    gw::Journal journal(out, true);
+    gw::MessageAccepted m{3, "j\xfcrgen@docomo.ne.jp", {"user@isp.example"}, 10};
+    REQUIRE_NOTHROW(journal.on_event(at, m));  // nlohmann's dump() threw here: the live relay died
+    auto line = nlohmann::json::parse(buf.str());
+    CHECK(line["from"] == "j\xef\xbf\xbdrgen@docomo.ne.jp");
 }
