@@ -18,12 +18,6 @@ const std::vector<TranscriptLine> kNoTranscript;
 const Capabilities kNoCapabilities;
 const SessionStatus kNotOpened{false, Stage::Connect, std::nullopt, NetError::Local, ProtocolError::None};
 
-// Filled by a non-blocking read and handed to the session before the coroutine next suspends.
-std::array<char, Client::kReadBufferBytes>& read_buffer() {
-    static thread_local std::array<char, Client::kReadBufferBytes> buffer;
-    return buffer;
-}
-
 bool would_block(const error_code& ec) { return ec == asio::error::would_block || ec == asio::error::try_again; }
 }  // namespace
 
@@ -121,20 +115,14 @@ asio::awaitable<void> Client::drive() {
                 break;
             }
             case Action::Kind::Read: {
-                // Read what is there; if nothing, wait for readability (holding no buffer) under
-                // the deadline, then read.
-                std::size_t n = socket_.read_some(asio::buffer(read_buffer()), ec);
-                bool timed_out = false;
-                if (would_block(ec)) {
-                    arm(action.timeout);
-                    do {
-                        co_await socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                                                    asio::redirect_error(asio::use_awaitable, ec));
-                        if (!ec) n = socket_.read_some(asio::buffer(read_buffer()), ec);
-                    } while (would_block(ec));
-                    timed_out = disarm();
-                }
-                if (!ec) s.on_bytes(std::string_view(read_buffer().data(), n), clock_.now());
+                // A reply is rarely there the instant it is wanted (the peer has not run yet):
+                // the read waits in the reactor under the stage's deadline.
+                if (!read_buffer_) read_buffer_ = std::make_unique<std::array<char, kReadBufferBytes>>();
+                arm(action.timeout);
+                std::size_t n = co_await socket_.async_read_some(asio::buffer(*read_buffer_),
+                                                                 asio::redirect_error(asio::use_awaitable, ec));
+                bool timed_out = disarm();
+                if (!ec) s.on_bytes(std::string_view(read_buffer_->data(), n), clock_.now());
                 else if (timed_out && ec == asio::error::operation_aborted) s.on_timeout(clock_.now());
                 else s.on_error(net_error(ec, false), clock_.now());
                 break;

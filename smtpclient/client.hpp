@@ -22,9 +22,11 @@ namespace relaylab::smtp {
 
 class Client {
 public:
-    // One read; the parser bounds the rest. The buffer is per thread, not per session: a session
-    // waiting for a reply holds none (10,000 sessions in a tarpit would hold 40 MB otherwise).
-    static constexpr std::size_t kReadBufferBytes = 4096;
+    // One read; the parser bounds the rest. Each open session has its own buffer so that a read
+    // can wait in the reactor: Asio then reads only once the socket is readable (no EAGAIN read
+    // first, no epoll_ctl per wait as a bare readiness wait costs). Kept small for the many
+    // sessions a tarpit holds (10,000 × 1 KB); a longer reply takes more reads.
+    static constexpr std::size_t kReadBufferBytes = 1024;
 
     Client(boost::asio::any_io_executor ex, Clock& clock, ClientConfig config);
     ~Client();
@@ -61,6 +63,7 @@ private:
     std::optional<ClientSession> session_;
     boost::asio::ip::tcp::socket socket_;
     Timer deadline_;
+    std::unique_ptr<std::array<char, kReadBufferBytes>> read_buffer_;  // from the first read on
     // Bumped per operation: a deadline handler of an earlier operation must not cancel a later one.
     std::shared_ptr<std::uint64_t> generation_ = std::make_shared<std::uint64_t>(0);
     bool timed_out_ = false;
