@@ -2,6 +2,7 @@
 # Relay throughput on loopback, three figures from one run, interleaved per round:
 #   ceiling   smtp-source → smtp-sink                       (what the harness itself allows)
 #   relaylab  smtp-source → relaylab serve (in-memory queue) → smtp-sink
+#   spool     smtp-source → relaylab serve (durable spool)   → smtp-sink   (only when LEGS names it)
 #   postfix   smtp-source → Postfix 3.7 (throwaway instance) → smtp-sink
 # A leg's time runs from smtp-source's start until the sink has counted every message.
 # Usage: bench/relay-throughput.sh [MESSAGES=10000] [ROUNDS=3] [SESSIONS=20] [SIZE=1000]
@@ -60,6 +61,22 @@ relay_pid=$!
 pids+=("$relay_pid")
 wait_tcp "$relay_port" 60
 
+# The spool leg: the same relay with the durable queue on (issue 7: every message written and
+# fdatasync'd before 250), in its own instance so the in-memory leg stays as it is. The spool
+# lives under $work, on the same file system as Postfix's queue directory.
+spool_port=$(free_port)
+if [[ " $legs " == *" spool "* ]]; then
+    mkdir -p "$work/spool-mailboxes"
+    cat > "$work/relay-spool.json" <<JSON
+{ "intake": "127.0.0.1:$spool_port", "dns_servers": ["127.0.0.1:$dns_port"], "mx_port": $sink_port,
+  "mailboxes": "$work/spool-mailboxes", "log": "$work/relay-spool.log", "spool": "$work/spool" }
+JSON
+    "$RELAYLAB" serve --config "$work/relay-spool.json" >"$work/serve-spool.out" 2>&1 &
+    spool_pid=$!
+    pids+=("$spool_pid")
+    wait_tcp "$spool_port" 60
+fi
+
 postfix_port=$(free_port)
 if [[ " $legs " == *" postfix "* ]]; then
     postfix_dir="$work/postfix"
@@ -85,7 +102,12 @@ leg() {
     awk -v n="$messages" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f\n", n / (b - a)}'
 }
 
-port_of() { case $1 in ceiling) echo "$sink_port" ;; relaylab) echo "$relay_port" ;; postfix) echo "$postfix_port" ;; esac; }
+port_of() {
+    case $1 in
+        ceiling) echo "$sink_port" ;; relaylab) echo "$relay_port" ;; spool) echo "$spool_port" ;;
+        postfix) echo "$postfix_port" ;;
+    esac
+}
 
 # PERF_OUT=file: perf record (call graphs) on relaylab serve for the whole run (profiling, not figures).
 if [ -n "${PERF_OUT:-}" ]; then
@@ -117,4 +139,9 @@ if [ -n "$postfix_dir" ]; then
     sent=$(grep -c 'status=sent' "$postfix_dir/maillog" || true)
     echo "postfix sent $sent of $((messages * rounds)) (maillog)" >&2
 fi
-echo "relaylab sent $(grep -c 'status=sent' "$work/relay.log" || true) of $((messages * rounds)) (log)" >&2
+if [[ " $legs " == *" relaylab "* ]]; then
+    echo "relaylab sent $(grep -c 'status=sent' "$work/relay.log" || true) of $((messages * rounds)) (log)" >&2
+fi
+if [[ " $legs " == *" spool "* ]]; then
+    echo "relaylab (spool) sent $(grep -c 'status=sent' "$work/relay-spool.log" || true) of $((messages * rounds)) (log)" >&2
+fi
