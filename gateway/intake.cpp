@@ -41,7 +41,9 @@ public:
     }
 
     Decision on_message(const smtp::Envelope& env, std::string_view body) override {
-        std::string content = received_header(env) + std::string(body);
+        std::string content = received_header(env);
+        content.reserve(content.size() + body.size());  // one allocation for the whole message
+        content += body;
         auto accepted = relay_.accept(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
         // Postfix's wording when the queue file cannot be written; the handset will try again.
         if (!accepted.ok())
