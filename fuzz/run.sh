@@ -3,7 +3,7 @@
 # repository), and prints libFuzzer's final figures. A crash leaves crash-* in WORK and exits non-zero.
 #   fuzz/run.sh TARGET SECONDS [BUILD_DIR]     e.g. fuzz/run.sh reply_parser 600
 # TARGET is a name under fuzz/corpus/ (reply_parser, intake_session, address, dns_query, dns_answer,
-# policy, zone, mta_script, json_source, explain). BUILD_DIR defaults to build-fuzz (see fuzz/ci.sh).
+# policy, zone, mta_script, json_source, explain, scenario). BUILD_DIR defaults to build-fuzz (see fuzz/ci.sh).
 set -eu
 if [ $# -lt 2 ]; then
     echo "usage: $0 TARGET SECONDS [BUILD_DIR]" >&2

@@ -3,10 +3,9 @@
 
 #include "clock/duration.hpp"
 
-#include <boost/asio/ip/address.hpp>
-
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 namespace relaylab::scn {
 
@@ -105,10 +104,46 @@ ptr pointer_from_path(const std::string& path) {
     return out;
 }
 
-bool loopback_v4(const std::string& ip) {
-    boost::system::error_code ec;
-    auto a = boost::asio::ip::make_address_v4(ip, ec);
-    return !ec && a.is_loopback();
+// Whether `ip` is an IPv4 address in 127.0.0.0/8, the loopback network (RFC 1122 §3.2.1.3(g)).
+// Only the strict dotted-quad form: exactly four decimal octets 0..255, no empty part, nothing before
+// or after. An octet with a leading zero ("0127", "01") is refused, as inet_pton(AF_INET) refuses it
+// (POSIX): inet_aton would read it as octal, so such a spelling is ambiguous and never what a
+// scenario means. (Written out here so that the loader needs no Asio and can be fuzzed.)
+bool loopback_v4(std::string_view ip) {
+    constexpr std::size_t octets = 4, max_digits = 3;
+    constexpr unsigned max_octet = 255, loopback_first_octet = 127;
+    unsigned first = 0;
+    std::size_t i = 0;
+    for (std::size_t n = 0; n < octets; ++n) {
+        if (n > 0) {
+            if (i >= ip.size() || ip[i] != '.') return false;
+            ++i;
+        }
+        const std::size_t start = i;
+        unsigned value = 0;
+        while (i < ip.size() && i - start < max_digits && ip[i] >= '0' && ip[i] <= '9')
+            value = value * 10 + static_cast<unsigned>(ip[i++] - '0');
+        if (i == start || value > max_octet) return false;
+        if (ip[start] == '0' && i - start > 1) return false;  // leading zero
+        if (n == 0) first = value;
+    }
+    return i == ip.size() && first == loopback_first_octet;
+}
+
+// A scenario's start must leave room for its run: TimePoint counts nanoseconds in 64 bits (years
+// 1678..2262), and parse_time overflows far outside that, so the year is checked on the text first.
+constexpr int earliest_start_year = 1970, latest_start_year = 2099;
+
+// Whether `text` begins with a four-digit year in [earliest_start_year, latest_start_year].
+bool start_year_in_range(std::string_view text) {
+    constexpr std::size_t year_digits = 4;
+    if (text.size() < year_digits) return false;
+    int year = 0;
+    for (std::size_t i = 0; i < year_digits; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        year = year * 10 + (text[i] - '0');
+    }
+    return year >= earliest_start_year && year <= latest_start_year;
 }
 
 RemoteSpec read_remote(const Reader& r, const std::string& host, const ptr& p) {
@@ -289,7 +324,11 @@ Scenario parse_scenario(const JsonSource& source) {
     s.name = r.opt_string(root / "name").value_or(std::filesystem::path(source.name()).stem().string());
     s.description = r.opt_string(root / "description").value_or("");
     if (r.has(root / "start")) {
-        auto t = parse_time(r.string(root / "start"));
+        const std::string text = r.string(root / "start");
+        if (!start_year_in_range(text))
+            r.fail(root / "start", "expected a UTC time from " + std::to_string(earliest_start_year) + " to " +
+                                       std::to_string(latest_start_year) + " such as \"2009-06-01T10:00:00Z\"");
+        auto t = parse_time(text);
         if (!t) r.fail(root / "start", "expected a UTC time such as \"2009-06-01T10:00:00Z\"");
         s.start = *t;
     }

@@ -130,6 +130,123 @@ TEST_CASE("scenario mistakes are reported at file:line:col with the key", "[scen
     }
 }
 
+namespace {
+
+// A scenario whose one remote has the given "address" (JSON-escaped here, so that spaces survive).
+std::string with_remote_address(const std::string& address) {
+    return R"({"world": {"remotes": {"mx.isp.example": {"address": )" + nlohmann::json(address).dump() +
+           R"(}}}, "submissions": [{"from": "a@b", "to": "c@d"}]})";
+}
+
+// The error a user sees for a remote address outside 127.0.0.0/8: at the "address" key, with its pointer.
+std::string address_error_of(const std::string& address) {
+    std::string text = with_remote_address(address);
+    auto column = text.find("\"address\"") + 1;
+    return "s.json:1:" + std::to_string(column) +
+           ": at /world/remotes/mx.isp.example/address: address: expected an address in 127.0.0.0/8";
+}
+
+}  // namespace
+
+TEST_CASE("a remote's address is a strict dotted quad in 127.0.0.0/8", "[scenario][address]") {
+    auto accepted = [](const std::string& address) {
+        Scenario s = parse_scenario(JsonSource("s.json", with_remote_address(address)));
+        REQUIRE(s.remotes.size() == 1);
+        return s.remotes[0].address == address;
+    };
+    SECTION("127.0.0.5 is loopback") { CHECK(accepted("127.0.0.5")); }
+    SECTION("127.255.255.254, the top of the /8, is loopback") { CHECK(accepted("127.255.255.254")); }
+    SECTION("a single zero octet is fine") { CHECK(accepted("127.0.0.0")); }
+    SECTION("10.0.0.1 is not loopback") { CHECK(error_of(with_remote_address("10.0.0.1")) == address_error_of("10.0.0.1")); }
+    SECTION("128.0.0.1, just past the /8, is not loopback") {
+        CHECK(error_of(with_remote_address("128.0.0.1")) == address_error_of("128.0.0.1"));
+    }
+    SECTION("three octets are not an address") {
+        CHECK(error_of(with_remote_address("127.0.0")) == address_error_of("127.0.0"));
+    }
+    SECTION("five octets are not an address") {
+        CHECK(error_of(with_remote_address("127.0.0.1.1")) == address_error_of("127.0.0.1.1"));
+    }
+    SECTION("an octet above 255") {
+        CHECK(error_of(with_remote_address("127.0.0.256")) == address_error_of("127.0.0.256"));
+        CHECK(error_of(with_remote_address("127.0.0.1000")) == address_error_of("127.0.0.1000"));
+    }
+    SECTION("trailing junk") {
+        CHECK(error_of(with_remote_address("127.0.0.1x")) == address_error_of("127.0.0.1x"));
+        CHECK(error_of(with_remote_address("127.0.0.1 ")) == address_error_of("127.0.0.1 "));
+        CHECK(error_of(with_remote_address("127.0.0.1.")) == address_error_of("127.0.0.1."));
+    }
+    SECTION("leading junk") {
+        CHECK(error_of(with_remote_address(" 127.0.0.1")) == address_error_of(" 127.0.0.1"));
+        CHECK(error_of(with_remote_address("+127.0.0.1")) == address_error_of("+127.0.0.1"));
+    }
+    SECTION("empty parts") {
+        CHECK(error_of(with_remote_address("127..0.1")) == address_error_of("127..0.1"));
+        CHECK(error_of(with_remote_address("")) == address_error_of(""));
+    }
+    SECTION("leading zeros are refused, as inet_pton refuses them (inet_aton would read octal)") {
+        CHECK(error_of(with_remote_address("0127.0.0.1")) == address_error_of("0127.0.0.1"));
+        CHECK(error_of(with_remote_address("127.0.0.01")) == address_error_of("127.0.0.01"));
+    }
+    SECTION("an external MTA's address follows the same rule") {
+        auto external = [](const std::string& ip_port) {
+            return error_of(R"({"world": {"remotes": {"mx.x": {"external": ")" + ip_port +
+                            R"("}}}, "submissions": [{"from": "a@b", "to": "c@d"}]})");
+        };
+        CHECK(external("127.0.0.9:2525").empty());
+        CHECK(external("0127.0.0.1:2525").find("external: expected IP:PORT with an address in 127.0.0.0/8") !=
+              std::string::npos);
+        CHECK(external("127.0.0.256:2525").find("127.0.0.0/8") != std::string::npos);
+    }
+}
+
+// Found with fuzz_scenario (issue 7): the profile's ${hostname} was filled in as raw text before parsing, so a host
+// with a quote or a backslash made the profile invalid JSON and the loader threw nlohmann's parse_error.
+TEST_CASE("a host name that JSON would escape still fills a profile", "[scenario]") {
+    auto load = [](const std::string& host) {
+        return parse_scenario(JsonSource("s.json", R"({"world": {"remotes": {)" + nlohmann::json(host).dump() +
+                                                       R"(: {"profile": "postfix"}}}, "submissions": [{"from": "a@b", "to": "c@d"}]})"));
+    };
+    for (std::string host : {"mx\"1.isp.example", "mx\\1.isp.example", "mx\\u0022.isp.example"}) {
+        SECTION(host) {
+            Scenario s = load(host);
+            REQUIRE(s.remotes.size() == 1);
+            CHECK(s.remotes[0].host == host);
+            CHECK(s.remotes[0].script.hostname == host);
+            auto greeting = s.remotes[0].script.step(world::MtaStage::Greeting, 0);
+            REQUIRE(greeting);
+            CHECK(greeting->reply->lines.front().find(host + " ESMTP Postfix") != std::string::npos);
+        }
+    }
+}
+
+// Found by fuzz_scenario: "start": "0016-06-01T10:00:00Z" overflowed the nanosecond TimePoint in
+// parse_time (signed overflow, UBSan). The loader now checks the year on the text first.
+TEST_CASE("a scenario's start is a UTC time from 1970 to 2099", "[scenario]") {
+    auto with_start = [](const std::string& start) {
+        return R"({"start": ")" + start + R"(", "world": {}, "submissions": [{"from": "a@b", "to": "c@d"}]})";
+    };
+    const std::string range_error = "start: expected a UTC time from 1970 to 2099";
+    SECTION("the edges load") {
+        CHECK(parse_scenario(JsonSource("s.json", with_start("1970-01-01T00:00:00Z"))).start == TimePoint{});
+        CHECK(error_of(with_start("2099-12-31T23:59:59Z")).empty());
+    }
+    SECTION("year 16, the fuzzer's input, is refused at the key") {
+        auto e = error_of(with_start("0016-06-01T10:00:00Z"));
+        CHECK(e.rfind("s.json:1:", 0) == 0);
+        CHECK(e.find(range_error) != std::string::npos);
+    }
+    SECTION("years past the nanosecond clock's range, and years not written as four digits") {
+        CHECK(error_of(with_start("2262-04-12T00:00:00Z")).find(range_error) != std::string::npos);
+        CHECK(error_of(with_start("9999-01-01T00:00:00Z")).find(range_error) != std::string::npos);
+        CHECK(error_of(with_start("-001-01-01T00:00:00Z")).find(range_error) != std::string::npos);
+        CHECK(error_of(with_start(" 2009-06-01T10:00:00Z")).find(range_error) != std::string::npos);
+    }
+    SECTION("a year in range with a bad rest keeps the old message") {
+        CHECK(error_of(with_start("2009-13-01T10:00:00Z")).find("start: expected a UTC time such as") != std::string::npos);
+    }
+}
+
 TEST_CASE("the delivery-status part of a notice is read back field by field, unfolded", "[scenario]") {
     std::string notice =
         "Subject: x\r\n\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay\r\n\r\n"
