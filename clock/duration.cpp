@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <ctime>
 #include <limits>
 
 namespace relaylab {
@@ -149,12 +148,27 @@ std::string format_rfc5322(TimePoint t) {
 }
 
 std::optional<TimePoint> parse_time(std::string_view s) {
-    int y, mo, d, h, mi, sec;
-    char tail[16] = {};
-    std::string str(s.substr(0, 40));
-    int n = std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, tail);
-    if (n < 6) return std::nullopt;
-    std::string_view rest = tail;
+    // Strictly "YYYY-MM-DDTHH:MM:SS[.fff…][Z]", digits where digits belong (sscanf's %2d took "-1"),
+    // and a year TimePoint can hold: it counts nanoseconds in 64 bits, years 1678..2262.
+    constexpr int earliest_year = 1678, latest_year = 2261;
+    auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+        if (at + n > s.size()) return std::nullopt;
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (s[i] < '0' || s[i] > '9') return std::nullopt;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    };
+    auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
+         sec = digits(17, 2);
+    if (!y || !mo || !d || !h || !mi || !sec || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':')
+        return std::nullopt;
+    if (*y < earliest_year || *y > latest_year || *h > 23 || *mi > 59 || *sec > 60) return std::nullopt;
+    std::chrono::year_month_day date{std::chrono::year(*y), std::chrono::month(unsigned(*mo)), std::chrono::day(unsigned(*d))};
+    if (!date.ok()) return std::nullopt;  // also 2009-02-30
+    std::string_view rest = s.substr(19);
     int ms = 0;
     if (!rest.empty() && rest[0] == '.') {
         std::size_t i = 1;
@@ -164,19 +178,12 @@ std::optional<TimePoint> parse_time(std::string_view s) {
             scale /= 10;
             ++i;
         }
+        if (i == 1) return std::nullopt;  // a point without digits
         rest.remove_prefix(i);
     }
     if (rest != "Z" && rest != "") return std::nullopt;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    std::time_t tt = timegm(&tm);
-    return std::chrono::system_clock::from_time_t(tt) + milliseconds(ms);
+    return TimePoint{std::chrono::sys_days(date)} + std::chrono::hours(*h) + std::chrono::minutes(*mi) +
+           std::chrono::seconds(*sec) + milliseconds(ms);
 }
 
 }  // namespace relaylab

@@ -51,6 +51,9 @@ struct Reader {
 bool is_host_port(const std::string& s) {
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return false;
+    // At most five digits: a longer run of digits would overflow stoul (it threw out_of_range).
+    constexpr std::size_t max_port_digits = 5;
+    if (s.size() - colon - 1 > max_port_digits) return false;
     for (std::size_t i = colon + 1; i < s.size(); ++i)
         if (s[i] < '0' || s[i] > '9') return false;
     return std::stoul(s.substr(colon + 1)) <= 65535;

@@ -118,6 +118,24 @@ TEST_CASE("timestamps format as ISO 8601 and RFC 5322", "[duration]") {
     CHECK_FALSE(parse_time("yesterday"));
 }
 
+TEST_CASE("parse_time takes only what it can represent, digits where digits belong", "[duration]") {
+    CHECK(format_time(*parse_time("2008-02-29T23:59:60.25Z")) == "2008-03-01T00:00:00.250Z");  // a leap second rolls over
+    CHECK(format_time(*parse_time("1969-12-31T23:59:59")) == "1969-12-31T23:59:59.000Z");
+    CHECK(parse_time("2009-06-01T10:00:00.5Z") == parse_time("2009-06-01T10:00:00.500Z"));
+    CHECK_FALSE(parse_time("2009-02-29T10:00:00Z"));   // not a leap year
+    CHECK_FALSE(parse_time("2009-06-31T10:00:00Z"));
+    CHECK_FALSE(parse_time("2009-06-01T-1:00:00Z"));   // sscanf's %2d read -1
+    CHECK_FALSE(parse_time("2009-06-01T10:-5:00Z"));
+    CHECK_FALSE(parse_time("2009-06-01T24:00:00Z"));
+    CHECK_FALSE(parse_time("0016-06-01T10:00:00Z"));   // before TimePoint's range: overflowed (UBSan, fuzz_scenario)
+    CHECK_FALSE(parse_time("2262-06-01T10:00:00Z"));   // after it
+    CHECK_FALSE(parse_time("2009-06-01T10:00:00.Z"));
+    CHECK_FALSE(parse_time("2009-06-01T10:00:00+09:00"));
+    CHECK_FALSE(parse_time("2009-06-01 10:00:00Z"));
+    CHECK_FALSE(parse_time("2009-06-01T10:00"));
+    CHECK_FALSE(parse_time(""));
+}
+
 // The formatters compute the calendar themselves; libc's gmtime_r + strftime is the reference, over
 // leap days, year ends, every weekday, times before 1970 and sub-second parts.
 TEST_CASE("timestamps agree with gmtime over leap days, year ends and times before 1970", "[duration]") {

@@ -62,4 +62,8 @@ TEST_CASE("config errors name the key and its line:col", "[config]") {
     CHECK(error_of("{\"dns_servers\": [\"127.0.0.1\"]}") == "gw.json:1:18: at /dns_servers/0: expected \"address:port\"");
     CHECK(error_of("{\"mx_port\": 70000}").find("out of range") != std::string::npos);
     CHECK(error_of("{\"intake\": 2600}") == "gw.json:1:2: at /intake: expected a string");
+    // A port of many digits overflowed stoul and threw out_of_range out of the loader (fuzz_scenario).
+    CHECK(error_of("{\"intake\": \"a:99999999999999999999999\"}") == "gw.json:1:2: at /intake: expected \"address:port\"");
+    CHECK(error_of("{\"dns_servers\": [\"127.0.0.1:000053\"]}") == "gw.json:1:18: at /dns_servers/0: expected \"address:port\"");
+    CHECK(error_of("{\"intake\": \"127.0.0.1:65536\"}") == "gw.json:1:2: at /intake: expected \"address:port\"");
 }
