@@ -9,6 +9,10 @@ namespace relaylab {
 
 using std::chrono::milliseconds;
 
+// Durations count nanoseconds in 64 bits (±292 years); a parsed one stays below a quarter of that
+// (~73 years) so that sums and `now + d` in the retry arithmetic cannot overflow either.
+constexpr std::int64_t max_duration_ms = std::numeric_limits<Duration::rep>::max() / 1'000'000 / 4;
+
 std::optional<Duration> parse_duration(std::string_view s) {
     if (s.empty()) return std::nullopt;
     std::int64_t total_ms = 0;
@@ -34,7 +38,7 @@ std::optional<Duration> parse_duration(std::string_view s) {
         else if (unit == "d") scale = 86'400'000;
         else if (unit == "w") scale = 7 * 86'400'000LL;
         else return std::nullopt;
-        if (n > (std::numeric_limits<std::int64_t>::max() / 4 - total_ms) / scale) return std::nullopt;
+        if (n > (max_duration_ms - total_ms) / scale) return std::nullopt;
         total_ms += n * scale;
     }
     return std::chrono::duration_cast<Duration>(milliseconds(total_ms));

@@ -3,7 +3,7 @@
 # (default 2), each on a copy of its seed corpus (fuzz/run.sh), niced so that other work goes
 # first. Ends with one line per target: executions, exec/s, coverage, features, corpus, peak RSS,
 # crashes. Build the fuzzers first (fuzz/ci.sh). Exits non-zero if any target found a crash.
-#   fuzz/campaign.sh [SECONDS] [PARALLEL] [BUILD_DIR]
+#   fuzz/campaign.sh [SECONDS] [PARALLEL] [BUILD_DIR]     env TARGETS="a b": only these
 set -eu
 seconds=${1:-600}
 parallel=${2:-2}
@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${3:-$here/../build-fuzz}" && pwd)
 logs=$build/fuzz-campaign
 mkdir -p "$logs"
-targets=$(cd "$here/corpus" && ls)
+targets=${TARGETS:-$(cd "$here/corpus" && ls)}  # TARGETS="zone explain": a subset
 echo "fuzz campaign: $seconds s per target, $parallel at a time, logs in $logs ($(date -u +%FT%TZ))"
 running=0
 for t in $targets; do
@@ -30,7 +30,7 @@ for t in $targets; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     secs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-    last=$(grep -E '^#[0-9]+ ' "$log" | tail -1)
+    last=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1)
     cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
     corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')

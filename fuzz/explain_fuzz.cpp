@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -45,8 +46,13 @@ void check_finding(const Finding& f, std::size_t input_size) {
     FUZZ_CHECK(!to_string(f.source).empty());
     // Every value a reader keeps is cut, unfolded or unescaped from the input: never longer.
     for (const std::string* s : {&f.sender, &f.recipient, &f.remote_host, &f.remote_ip, &f.dns_name,
-                                 &f.reported_status, &f.action})
+                                 &f.reported_status})
         FUZZ_CHECK(s->size() <= input_size);
+    // The action is cut from the input, except for Exim's markers (**, ==, =>), which the reader
+    // names itself: "deferred" for a five-byte line with "==" (the first 10-minute run found that
+    // the harness, not the reader, was wrong here).
+    constexpr std::size_t longest_exim_action = sizeof "delivered" - 1;
+    FUZZ_CHECK(f.action.size() <= std::max(input_size, longest_exim_action));
     FUZZ_CHECK(f.found.size() <= max_found_entries);
     for (const auto& w : f.found) FUZZ_CHECK(w.size() <= 2 * input_size + found_overhead);
     if (f.stage_inferred) FUZZ_CHECK(f.stage.has_value());

@@ -99,6 +99,14 @@ TEST_CASE("durations parse the way configs write them", "[duration]") {
         for (auto bad : {"", "5", "m", "5x", "-5s", "5 s", "1h-", "99999999999999999999d"})
             CHECK_FALSE(parse_duration(bad).has_value());
     }
+    SECTION("too long for the nanosecond clock: refused, not overflowed") {
+        // fuzz_zone, 10-minute run: "037754781559494s" fit in milliseconds but overflowed the
+        // conversion to nanoseconds (UBSan: signed integer overflow in <chrono>).
+        CHECK_FALSE(parse_duration("037754781559494s"));
+        CHECK_FALSE(parse_duration("30000d"));   // 82 years
+        CHECK_FALSE(parse_duration("26000d1000d"));
+        CHECK(parse_duration("3650d") == Duration(std::chrono::hours(24 * 3650)));  // ten years are fine
+    }
     SECTION("format round-trips") {
         for (auto text : {"5d", "1h30m", "250ms", "0s", "4000s"}) {
             auto d = parse_duration(text);
