@@ -1,13 +1,19 @@
 // `relaylab queue --spool DIR`: the durable queue as `postqueue -p` shows Postfix's — one entry
 // per message with its recipients' states and next attempts — plus one message's history, and the
-// offline edits (delete, force a retry) on a spool no running daemon holds.
+// edits (delete, force a retry): offline on a spool no daemon holds, else through the running
+// daemon's control socket (DIR/control), as postsuper -d and postqueue -i/-f work on a live Postfix.
 #include "app/command.hpp"
+#include "gateway/control_socket.hpp"
 #include "gateway/spool.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/program_options.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 
 namespace relaylab::app {
@@ -61,22 +67,91 @@ void print_history(std::ostream& out, const gw::SpooledMessage& s) {
     }
 }
 
+// A daemon holds the spool: the edit goes to it over DIR/control, under a deadline.
+int ask_daemon(const std::string& spool, const gw::ControlCommand& command) {
+    namespace asio = boost::asio;
+    asio::io_context io(1);
+    RealClock clock;
+    std::filesystem::path socket = std::filesystem::path(spool) / gw::kControlSocketName;
+    std::optional<gw::ControlReply> reply;
+    asio::co_spawn(io, gw::ask_control_socket(clock, socket, command),
+                   [&](std::exception_ptr e, gw::ControlReply r) {
+                       if (e) std::rethrow_exception(e);
+                       reply = std::move(r);
+                   });
+    io.run();
+    if (!reply || reply->failure) {
+        std::cerr << "relaylab queue: spool " << spool << " is held by another process that does not answer on "
+                  << socket.string();
+        if (reply && reply->failure) {
+            std::cerr << " (" << gw::to_string(*reply->failure);
+            if (reply->system_error) std::cerr << ": " << std::strerror(reply->system_error);
+            std::cerr << ")";
+        }
+        std::cerr << "\n";
+        return exit_failed;
+    }
+    if (reply->answer.ok()) {
+        std::cout << reply->line << "\n";
+        return exit_ok;
+    }
+    std::string sent = gw::control_command_line(command);
+    sent.pop_back();  // its LF
+    std::cerr << "relaylab queue: " << sent << ": " << reply->line << "\n";
+    return exit_failed;
+}
+
+// --retry / --delete: offline when the spool's lock is free, else through the daemon.
+int edit_queue(const std::string& spool, const gw::ControlCommand& command) {
+    // The edge: the only clock read, for the time an offline edit is recorded at.
+    TimePoint now = std::chrono::system_clock::now();
+    std::optional<gw::SpoolError> err;
+    std::size_t affected = 0;
+    switch (command.verb) {
+    case gw::ControlVerb::RetryAll: {
+        auto edit = gw::force_retry_all(spool, now);
+        err = edit.error;
+        affected = edit.affected;
+        break;
+    }
+    case gw::ControlVerb::Retry: err = gw::force_retry(spool, command.id, now); break;
+    case gw::ControlVerb::Delete: err = gw::delete_message(spool, command.id, now); break;
+    }
+    if (err && err->kind == gw::SpoolErrorKind::Locked) return ask_daemon(spool, command);
+    if (err) {
+        std::cerr << "relaylab queue: " << (command.verb == gw::ControlVerb::RetryAll ? std::string("all") : std::to_string(command.id))
+                  << ": " << err->str() << "\n";
+        return err->kind == gw::SpoolErrorKind::NoSuchMessage ? exit_failed : exit_usage;
+    }
+    switch (command.verb) {
+    case gw::ControlVerb::RetryAll: std::cout << "all: " << affected << " recipient(s) due now\n"; break;
+    case gw::ControlVerb::Retry: std::cout << command.id << ": due now\n"; break;
+    case gw::ControlVerb::Delete: std::cout << command.id << ": deleted\n"; break;
+    }
+    return exit_ok;
+}
+
 int queue_main(int argc, char** argv) {
     po::options_description opts("options");
     std::string spool;
-    gw::MessageId show = 0, del = 0, retry = 0;
+    gw::MessageId show = 0;
+    std::string del, retry;
     opts.add_options()
         ("help,h", "this help")
         ("spool", po::value(&spool), "the spool directory (the config's `spool`)")
         ("show", po::value(&show), "print one message: envelope, recipients, history, headers")
-        ("delete", po::value(&del), "remove a message from the queue (spool not in use)")
-        ("retry", po::value(&retry), "make a message's waiting recipients due now (spool not in use)");
+        ("delete", po::value(&del), "ID: remove a message from the queue, no notice (postsuper -d)")
+        ("retry", po::value(&retry), "ID or all: waiting recipients are due now (postqueue -i / -f)");
     const char* usage =
-        "usage: relaylab queue --spool DIR [--show ID | --delete ID | --retry ID]\n\n"
+        "usage: relaylab queue --spool DIR [--show ID | --delete ID | --retry ID|all]\n\n"
         "Without an action, lists the queue like `postqueue -p`: queue id, size, arrival, sender, then\n"
         "each recipient with its state, attempts and next attempt. Listing and --show only read the\n"
-        "spool and work while `relaylab serve` runs. --delete and --retry take the spool's lock: stop\n"
-        "the daemon first (SIGTERM), edit, start it again; it picks the change up on start.";
+        "spool and work while `relaylab serve` runs.\n\n"
+        "--delete and --retry edit the spool directly when no daemon holds it. When `relaylab serve`\n"
+        "holds it, they are sent to the daemon over DIR/control and take effect at once; the daemon's\n"
+        "answer is printed (`ok N`: N recipients made due, or messages removed; `error <reason>`:\n"
+        "unknown queue id, in flight - try again, ...). A message with a recipient in delivery cannot\n"
+        "be deleted until the attempt ends. Exit status: 0 done, 1 refused or no answer, 2 usage.";
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -97,17 +172,16 @@ int queue_main(int argc, char** argv) {
         std::cerr << "relaylab queue: give one of --show, --delete, --retry\n";
         return exit_usage;
     }
-    // The edge: the only clock read, for the time an edit is recorded at.
-    TimePoint now = std::chrono::system_clock::now();
     if (vm.count("delete") || vm.count("retry")) {
-        auto id = vm.count("delete") ? del : retry;
-        auto err = vm.count("delete") ? gw::delete_message(spool, id, now) : gw::force_retry(spool, id, now);
-        if (err) {
-            std::cerr << "relaylab queue: " << id << ": " << err->str() << "\n";
-            return err->kind == gw::SpoolErrorKind::NoSuchMessage ? exit_failed : exit_usage;
+        // The same parser as the daemon's: what the command line accepts, the socket accepts.
+        auto parsed = gw::parse_control_command(vm.count("delete") ? "delete " + del : "retry " + retry);
+        if (!std::holds_alternative<gw::ControlCommand>(parsed)) {
+            std::cerr << "relaylab queue: " << (vm.count("delete") ? "--delete wants a queue id, not \"" + del
+                                                                    : "--retry wants a queue id or all, not \"" + retry)
+                      << "\"\n";
+            return exit_usage;
         }
-        std::cout << id << (vm.count("delete") ? ": deleted\n" : ": due now\n");
-        return exit_ok;
+        return edit_queue(spool, std::get<gw::ControlCommand>(parsed));
     }
     auto r = gw::read_spool(spool);
     if (r.error) {

@@ -3,13 +3,17 @@
 // notices in Maildirs; every attempt is logged in Postfix's shape. Stops cleanly on SIGTERM/SIGINT.
 #include "app/command.hpp"
 #include "app/endpoint.hpp"
+#include "clock/duration.hpp"
 #include "gateway/config.hpp"
+#include "gateway/control_socket.hpp"
 #include "gateway/journal.hpp"
 #include "gateway/setup.hpp"
 #include "gateway/shipped_policies.hpp"
 #include "gateway/spool.hpp"
 #include "resolver/resolver.hpp"
 #include "jsonsource/json_text.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -27,6 +31,23 @@ namespace {
 namespace po = boost::program_options;
 namespace asio = boost::asio;
 
+// One log line per operator edit that changed the queue, in the shape of Postfix's
+// `postsuper: ID: removed` (the gateway's EventSink has no event kind for operator edits).
+void log_control(std::ostream& log, bool json, TimePoint at, const gw::ControlCommand& c, const gw::ControlAnswer& a) {
+    if (!a.ok() || a.affected == 0) return;
+    std::string id = c.verb == gw::ControlVerb::RetryAll ? std::string("all") : std::to_string(c.id);
+    std::string event = c.verb == gw::ControlVerb::Delete ? "removed" : "retry";
+    if (json) {
+        log << json_text({{"time", format_time(at)}, {"event", event}, {"queue_id", id}, {"affected", a.affected}}) << "\n";
+    } else if (c.verb == gw::ControlVerb::Delete) {
+        log << format_time(at) << " relaylab/postsuper: " << id << ": removed\n";
+    } else {
+        log << format_time(at) << " relaylab/postqueue: " << id << ": retry forced, " << a.affected
+            << " recipient(s) due now\n";
+    }
+    log.flush();
+}
+
 int serve_main(int argc, char** argv) {
     po::options_description opts("options");
     std::string config_file;
@@ -40,7 +61,8 @@ int serve_main(int argc, char** argv) {
         "Runs the gateway on real time: SMTP intake for handsets (loopback by default), MX resolution\n"
         "with c-ares against the configured DNS servers, delivery over SMTP, retries, and handset\n"
         "notices in <mailboxes>/<address>/new/. Logs one Postfix-shaped line per delivery attempt to\n"
-        "`log` (or standard output). SIGTERM or SIGINT stops it.";
+        "`log` (or standard output). SIGTERM or SIGINT stops it. With a `spool`, it listens on\n"
+        "SPOOL/control for `relaylab queue --retry/--delete` (docs/spool.md).";
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -115,6 +137,20 @@ int serve_main(int argc, char** argv) {
             if (r.dropped_tail_bytes) std::cerr << ", " << r.dropped_tail_bytes << " bytes of a torn last record dropped";
             std::cerr << "\n";
         }
+        // The operator's way into the live queue (docs/spool.md, "Control socket"): only with a
+        // spool, made after its lock is taken.
+        std::optional<gw::ControlSocket> control;
+        if (spool) {
+            auto logged = [&](const gw::ControlCommand& c, const gw::ControlAnswer& a) {
+                log_control(log, cfg.log_json, clock.now(), c, a);
+            };
+            try {
+                control.emplace(io.get_executor(), clock, relay, *cfg.spool, gw::ControlLimits{}, logged);
+            } catch (const std::exception& e) {
+                std::cerr << "relaylab serve: control socket: " << e.what() << "\n";
+                return exit_failed;
+            }
+        }
         gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
         relay.start();
         std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy
@@ -125,6 +161,7 @@ int serve_main(int argc, char** argv) {
             std::cerr << "relaylab serve: signal " << sig << ", stopping (" << relay.queue().messages()
                       << " messages still queued)\n";
             door.stop();
+            if (control) control->stop();  // removes DIR/control
             relay.stop();
             io.stop();
         });

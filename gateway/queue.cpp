@@ -189,6 +189,30 @@ bool Queue::remove(MessageId id) {
     return true;
 }
 
+std::size_t Queue::make_due(MessageId id, TimePoint now) {
+    auto it = messages_.find(id);
+    if (it == messages_.end()) return 0;
+    QueuedMessage& m = it->second;
+    std::size_t waiting = 0;
+    for (std::size_t i = 0; i < m.recipients.size(); ++i) {
+        auto& r = m.recipients[i];
+        if (r.state != RecipientState::Waiting) continue;
+        ++waiting;
+        if (r.due <= now) continue;
+        unwait(id, i, r, m.arrival);
+        r.due = now;
+        wait(id, i, r, m.arrival);
+    }
+    return waiting;
+}
+
+std::vector<MessageId> Queue::ids() const {
+    std::vector<MessageId> out;
+    out.reserve(messages_.size());
+    for (const auto& [id, m] : messages_) out.push_back(id);
+    return out;
+}
+
 std::size_t Queue::in_flight(const std::string& domain) const {
     auto it = destinations_.find(domain);
     return it == destinations_.end() ? 0 : it->second.busy;

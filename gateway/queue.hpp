@@ -91,8 +91,14 @@ public:
     // states (none InFlight). Later ids continue after the highest id the spool has seen.
     void restore(QueuedMessage message, MessageId highest_seen);
     void restore_next_id(MessageId highest_seen) { next_id_ = std::max(next_id_, highest_seen + 1); }
-    // Drops a message that is not in flight (a spool write failed after add); false if it is.
+    // Drops a message that is not in flight (a spool write failed after add, or an operator's
+    // delete); false if it is, or if there is no such message.
     bool remove(MessageId id);
+    // An operator's forced retry (postqueue -i): every waiting recipient of the message becomes due
+    // at `now` (one already overdue keeps its place). Returns how many recipients wait.
+    std::size_t make_due(MessageId id, TimePoint now);
+    // Every queued message's id, in id order (postqueue -f walks them all).
+    std::vector<MessageId> ids() const;
     std::size_t messages() const { return messages_.size(); }
     std::size_t in_flight(const std::string& domain) const;
     const RetrySchedule& schedule() const { return schedule_; }

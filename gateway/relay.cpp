@@ -7,6 +7,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <iostream>
 
@@ -95,6 +97,75 @@ MessageId Relay::submit(Envelope envelope, std::string content) {
 void Relay::record(MessageId id, SpoolEvent e) {
     if (!spool_) return;
     if (spool_->append_event(id, e).error) ++spool_errors_;
+}
+
+// An operator's edit is acknowledged only once it is on disk: one fdatasync, as the offline edit.
+std::optional<QueueEditError> Relay::record_durably(MessageId id, SpoolEvent e) {
+    if (!spool_) return std::nullopt;
+    auto a = spool_->append_event(id, e);
+    if (a.error || spool_->commit(a.sequence)) {
+        ++spool_errors_;
+        return QueueEditError::SpoolWrite;
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+std::size_t waiting_recipients(const QueuedMessage& m) {
+    return static_cast<std::size_t>(std::count_if(m.recipients.begin(), m.recipients.end(), [](const QueuedRecipient& r) {
+        return r.state == RecipientState::Waiting;
+    }));
+}
+
+}  // namespace
+
+QueueEdit Relay::retry_now(MessageId id) {
+    QueueEdit edit;
+    const QueuedMessage* m = queue_.find(id);
+    if (!m) {
+        edit.error = QueueEditError::NoSuchMessage;
+        return edit;
+    }
+    if (waiting_recipients(*m) == 0) return edit;  // all in flight: nothing to hurry
+    TimePoint now = clock_.now();
+    if ((edit.error = record_durably(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}}))) return edit;
+    edit.affected = queue_.make_due(id, now);
+    wake();
+    return edit;
+}
+
+QueueEdit Relay::retry_all_now() {
+    QueueEdit edit;
+    TimePoint now = clock_.now();
+    for (MessageId id : queue_.ids()) {
+        const QueuedMessage* m = queue_.find(id);
+        if (!m || waiting_recipients(*m) == 0) continue;
+        if ((edit.error = record_durably(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}}))) break;
+        edit.affected += queue_.make_due(id, now);
+    }
+    wake();
+    return edit;
+}
+
+QueueEdit Relay::remove(MessageId id) {
+    QueueEdit edit;
+    const QueuedMessage* m = queue_.find(id);
+    if (!m) {
+        edit.error = QueueEditError::NoSuchMessage;
+        return edit;
+    }
+    for (const auto& r : m->recipients)
+        if (r.state == RecipientState::InFlight) {
+            edit.error = QueueEditError::InFlight;
+            return edit;
+        }
+    if ((edit.error = record_durably(id, SpoolEvent{SpoolEventKind::Deleted, clock_.now(), 0, 0, {}}))) return edit;
+    queue_.remove(id);
+    last_temporary_.erase(last_temporary_.lower_bound({id, 0}), last_temporary_.upper_bound({id, SIZE_MAX}));
+    edit.affected = 1;
+    wake();  // the scheduler's next wake-up may have been this message's
+    return edit;
 }
 
 asio::awaitable<void> Relay::schedule_loop() {

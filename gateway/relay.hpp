@@ -39,6 +39,19 @@ struct Acceptance {
     bool ok() const { return !error; }
 };
 
+// An operator's edit of the live queue (`relaylab queue` over the control socket), as typed values.
+enum class QueueEditError {
+    NoSuchMessage,
+    InFlight,    // a recipient is being delivered: deleting now could not stop it
+    SpoolWrite,  // the record could not be written or made durable: nothing changed
+};
+
+struct QueueEdit {
+    std::size_t affected = 0;  // recipients made due (retry), messages removed (delete)
+    std::optional<QueueEditError> error;
+    bool ok() const { return !error; }
+};
+
 class Relay {
 public:
     Relay(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings,
@@ -63,6 +76,17 @@ public:
     // accept() without a spool (or ignoring its failure: 0 means not queued).
     MessageId submit(Envelope envelope, std::string content);
 
+    // Operator edits, like Postfix's live queue tools; call on the loop that runs the relay. Each is
+    // recorded in the spool (and made durable) before it takes effect, so a restart sees it.
+    // postqueue -i ID: every waiting recipient of the message is due now (an `R` record); the
+    // scheduler is woken. Recipients in flight keep their attempt. affected: recipients made due.
+    QueueEdit retry_now(MessageId id);
+    // postqueue -f: the same for every queued message. affected: recipients made due.
+    QueueEdit retry_all_now();
+    // postsuper -d ID: the message leaves the queue (an `X` record: recovery does not bring it
+    // back), without a notice to the handset. Refused while a recipient is in flight.
+    QueueEdit remove(MessageId id);
+
     Spool* spool() const { return spool_; }
     // Spool writes that failed after the message was accepted (state changes; at-least-once still
     // holds: an unrecorded result is retried).
@@ -84,6 +108,7 @@ private:
                       std::optional<TimePoint> retry_until);
     void wake();
     void record(MessageId id, SpoolEvent e);
+    std::optional<QueueEditError> record_durably(MessageId id, SpoolEvent e);
 
     boost::asio::any_io_executor ex_;
     Clock& clock_;

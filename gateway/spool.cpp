@@ -550,4 +550,28 @@ std::optional<SpoolError> delete_message(const fs::path& dir, MessageId id, Time
     return offline_event(dir, id, SpoolEvent{SpoolEventKind::Deleted, now, 0, 0, {}});
 }
 
+SpoolEdit force_retry_all(const fs::path& dir, TimePoint now) {
+    SpoolEdit edit;
+    auto opened = Spool::open(dir);
+    if (opened.error) {
+        edit.error = opened.error;
+        return edit;
+    }
+    std::uint64_t last = 0;
+    for (const auto& [id, s] : opened.spool->recovered().live) {
+        std::size_t waiting = 0;
+        for (const auto& r : s.message.recipients) waiting += r.state == RecipientState::Waiting;
+        if (!waiting) continue;
+        auto a = opened.spool->append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
+        if (a.error) {
+            edit.error = a.error;
+            return edit;
+        }
+        last = a.sequence;
+        edit.affected += waiting;
+    }
+    if (last) edit.error = opened.spool->commit(last);
+    return edit;
+}
+
 }  // namespace relaylab::gw

@@ -167,6 +167,12 @@ private:
 // so they refuse (Locked) while `relaylab serve` runs on the same spool.
 std::optional<SpoolError> force_retry(const std::filesystem::path& dir, MessageId id, TimePoint now);
 std::optional<SpoolError> delete_message(const std::filesystem::path& dir, MessageId id, TimePoint now);
+// Offline `--retry all` (postqueue -f): an `R` record for every message with a waiting recipient.
+struct SpoolEdit {
+    std::optional<SpoolError> error;
+    std::size_t affected = 0;  // recipients made due
+};
+SpoolEdit force_retry_all(const std::filesystem::path& dir, TimePoint now);
 
 // The record framing, exposed for tests: "<length> <crc32 hex>\n<payload>\n".
 std::string frame_record(std::string_view payload);
