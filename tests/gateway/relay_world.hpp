@@ -9,6 +9,7 @@
 #include "gateway/relay.hpp"
 #include "gateway/setup.hpp"
 #include "gateway/shipped_policies.hpp"
+#include "gateway/spool.hpp"
 #include "resolver/resolver.hpp"
 #include "scenarios/virtual_loop.hpp"
 #include "scenarios/world/dns_server.hpp"
@@ -22,7 +23,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace relaylab::test {
@@ -126,6 +129,28 @@ public:
     }
 
     std::vector<world::ReceivedConnection> received(const std::string& ip) const { return remotes.at(ip)->received(); }
+
+    // Replaces the relay and intake by ones on `spool` (a restart: the new relay recovers what the
+    // spool holds). `process_id` keeps the notices of two runs from sharing a Maildir name.
+    // `before_start` runs after the new relay exists and before it starts.
+    void restart_on(gw::Spool& spool, std::optional<long> process_id = std::nullopt,
+                    const std::function<void(gw::Relay&)>& before_start = {}) {
+        intake->stop();
+        relay->stop();
+        loop.settle();
+        intake.reset();
+        relay.reset();
+        auto policy = gw::load_named_policy(config.policy);
+        auto settings = gw::relay_settings(config);
+        if (process_id) settings.process_id = *process_id;
+        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver, settings, std::move(*policy.policy), rng,
+                                            &recorded);
+        relay->recover(spool);
+        intake = std::make_unique<gw::Intake>(io.get_executor(), clock, *relay, gw::intake_settings(config, "127.0.0.1"),
+                                              "127.0.0.1", 0);
+        if (before_start) before_start(*relay);
+        relay->start();
+    }
 
     boost::asio::io_context io;
     VirtualClock clock;

@@ -18,13 +18,6 @@ const std::string library = std::string(RELAYLAB_SOURCE_DIR) + "/scenarios/libra
 const std::string legacy = library + "2009-trailing-dot-legacy.json";
 const std::string accurate = library + "2009-trailing-dot-accurate.json";
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int run_html(const std::filesystem::path& html, const std::vector<std::string>& scenarios) {
     std::vector<std::string> argv{relaylab_binary(), "run", "--quiet", "--html", html.string()};
     argv.insert(argv.end(), scenarios.begin(), scenarios.end());
@@ -59,9 +52,9 @@ TEST_CASE("the report is one self-contained file, the same bytes on every run", 
     TempDir dir("relaylab-html-file");
     REQUIRE(run_html(dir.path() / "a.html", {legacy, accurate}) == 0);
     REQUIRE(run_html(dir.path() / "b.html", {legacy, accurate}) == 0);
-    const std::string html = slurp(dir.path() / "a.html");
+    const std::string html = read_file(dir.path() / "a.html");
     REQUIRE(html.rfind("<!DOCTYPE html>", 0) == 0);
-    CHECK(html == slurp(dir.path() / "b.html"));
+    CHECK(html == read_file(dir.path() / "b.html"));
     for (const char* s : {"http://", "https://", " src=", "<link", "url(", "@import", "@font-face", "<iframe"}) {
         INFO("external reference: " << s);
         CHECK(html.find(s) == std::string::npos);
@@ -113,7 +106,7 @@ TEST_CASE("Chromium shows both phones, the truthful delivery-status, the lanes a
     std::string out;
     REQUIRE(chromium(dir, {"--screenshot=" + png.string(), "--window-size=1280,1600", "--hide-scrollbars", file_url(html)},
                      out) == 0);
-    const std::string image = slurp(png);
+    const std::string image = read_file(png);
     REQUIRE(image.size() > 24);
     CHECK(image.substr(0, 8) == "\x89PNG\r\n\x1a\n");
     CHECK(be32(image, 16) == 1280);
@@ -124,7 +117,7 @@ TEST_CASE("Chromium shows both phones, the truthful delivery-status, the lanes a
 TEST_CASE("a hostile scenario's text stays text in the browser", "[html]") {
     REQUIRE(have_program("chromium"));
     TempDir dir("relaylab-html-hostile");
-    auto s = nlohmann::json::parse(slurp(legacy));
+    auto s = nlohmann::json::parse(read_file(legacy));
     const std::string evil = "</title><img id=\"pwned\" src=x onerror=\"document.body.id='pwned'\"><script>document.title='pwned'</script>";
     s["name"] = "hostile " + evil;
     s["description"] = evil;

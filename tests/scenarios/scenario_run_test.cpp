@@ -16,13 +16,6 @@ namespace {
 
 std::filesystem::path library_dir() { return RELAYLAB_LIBRARY_DIR; }
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int run_relaylab(const std::vector<std::string>& args, std::string& out) {
     std::vector<std::string> argv{relaylab_binary(), "run"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -51,8 +44,8 @@ TEST_CASE("every library scenario gives the same report byte for byte on a secon
         CHECK(run_relaylab(a1, out1) == 0);
         CHECK(run_relaylab(a2, out2) == 0);
         CHECK(out1 == out2);
-        CHECK(slurp(dir.path() / "1.json") == slurp(dir.path() / "2.json"));
-        CHECK(slurp(dir.path() / "1.xml") == slurp(dir.path() / "2.xml"));
+        CHECK(read_file(dir.path() / "1.json") == read_file(dir.path() / "2.json"));
+        CHECK(read_file(dir.path() / "1.xml") == read_file(dir.path() / "2.xml"));
         CHECK(out1.find(" 0 failed\n") != std::string::npos);
     }
 }

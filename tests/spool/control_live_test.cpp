@@ -23,13 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
     for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
@@ -69,7 +62,7 @@ struct SpooledServe {
     }
     int stop() { return process->stop(); }
     fs::path spool() const { return dir.path() / "spool"; }
-    std::string log() const { return read_text(dir.path() / "maillog"); }
+    std::string log() const { return read_file(dir.path() / "maillog"); }
 
     int queue(std::vector<std::string> args, std::string& out) {
         std::vector<std::string> argv{relaylab_binary(), "queue", "--spool", spool().string()};
@@ -131,8 +124,8 @@ TEST_CASE("relaylab queue --retry/--delete on a running serve go through DIR/con
         CHECK(WEXITSTATUS(status) == 0);
         CHECK_FALSE(fs::exists(fs::symlink_status(serve.spool() / "control")));  // removed on a clean stop
         serve.start();
-        REQUIRE(eventually([&] { return read_text(serve.dir.path() / "serve2.out").find("messages recovered") != std::string::npos; }));
-        CHECK(read_text(serve.dir.path() / "serve2.out").find(": 0 messages recovered") != std::string::npos);
+        REQUIRE(eventually([&] { return read_file(serve.dir.path() / "serve2.out").find("messages recovered") != std::string::npos; }));
+        CHECK(read_file(serve.dir.path() / "serve2.out").find(": 0 messages recovered") != std::string::npos);
         REQUIRE(serve.queue({}, out) == 0);
         CHECK(out == "Mail queue is empty\n");
         CHECK(serve.queue({"--retry", id}, out) == 1);

@@ -42,20 +42,10 @@ struct ControlledRelay {
         auto opened = gw::Spool::open(dir.path());
         REQUIRE_FALSE(opened.error);
         spool = std::move(opened.spool);
-        w.intake->stop();
-        w.relay->stop();
-        w.loop.settle();
-        w.intake.reset();
-        w.relay.reset();
-        auto policy = gw::load_named_policy(w.config.policy);
-        w.relay = std::make_unique<gw::Relay>(w.io.get_executor(), w.clock, *w.resolver, gw::relay_settings(w.config),
-                                              std::move(*policy.policy), w.rng, &w.recorded);
-        w.relay->recover(*spool);
-        w.intake = std::make_unique<gw::Intake>(w.io.get_executor(), w.clock, *w.relay,
-                                                gw::intake_settings(w.config, "127.0.0.1"), "127.0.0.1", 0);
-        control.emplace(w.io.get_executor(), w.clock, *w.relay, dir.path(), limits,
-                        [this](const gw::ControlCommand& c, const gw::ControlAnswer& a) { observed.emplace_back(c, a); });
-        w.relay->start();
+        w.restart_on(*spool, std::nullopt, [&](gw::Relay& relay) {
+            control.emplace(w.io.get_executor(), w.clock, relay, dir.path(), limits,
+                            [this](const gw::ControlCommand& c, const gw::ControlAnswer& a) { observed.emplace_back(c, a); });
+        });
     }
     ~ControlledRelay() {
         control.reset();

@@ -34,13 +34,6 @@ QueuedMessage message(MessageId id, std::string sender, std::vector<std::string>
 
 std::filesystem::path log_of(const test::TempDir& d) { return d.path() / kSpoolLogName; }
 
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 void spit(const std::filesystem::path& p, const std::string& s) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out << s;
@@ -117,7 +110,7 @@ TEST_CASE("addresses with any byte survive the field encoding", "[spool]") {
 TEST_CASE("a torn or corrupt tail is ignored, never a crash", "[spool]") {
     test::TempDir d("relaylab-spool");
     write_sample(d.path());
-    const std::string whole = slurp(log_of(d));
+    const std::string whole = test::read_file(log_of(d));
     const auto full = read_spool(d.path()).replay;
     const std::size_t last_record = frame_record("O 7 0000000000000 1 1 0").size();  // same shape as the tail
 
@@ -188,14 +181,14 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
         s.append_event(3, SpoolEvent{SpoolEventKind::FailureNotice, t0, 0, 1, {}});
         s.append_event(3, SpoolEvent{SpoolEventKind::Finished, t0, 0, 0, {}});
     }
-    auto before = slurp(log_of(d)).size();
+    auto before = test::read_file(log_of(d)).size();
     {
         auto opened = Spool::open(d.path());
         REQUIRE_FALSE(opened.error);
         CHECK(opened.spool->recovered().live.size() == 1);
         CHECK(opened.spool->recovered().max_id == 3);
     }
-    auto after = slurp(log_of(d)).size();
+    auto after = test::read_file(log_of(d)).size();
     CHECK(after < before);
     auto r = read_spool(d.path());
     CHECK(r.replay.live.size() == 1);

@@ -22,24 +22,6 @@ const std::string zone = R"({ "names": {
 const std::string accepting = R"({ "hostname": "mx1.isp.example" })";
 const std::string retry = R"({"retry": {"min_backoff": "10m", "max_backoff": "1h", "lifetime": "5d"}})";
 
-// Replaces the world's relay and intake by ones on `spool` (the world's own ran without one).
-void restart_on(RelayWorld& w, gw::Spool& spool, long process_id) {
-    w.intake->stop();
-    w.relay->stop();
-    w.loop.settle();
-    w.intake.reset();
-    w.relay.reset();
-    auto policy = gw::load_named_policy(w.config.policy);
-    auto settings = gw::relay_settings(w.config);
-    settings.process_id = process_id;  // notices of two runs never share a Maildir name
-    w.relay = std::make_unique<gw::Relay>(w.io.get_executor(), w.clock, *w.resolver, settings,
-                                          std::move(*policy.policy), w.rng, &w.recorded);
-    w.relay->recover(spool);
-    w.intake = std::make_unique<gw::Intake>(w.io.get_executor(), w.clock, *w.relay,
-                                            gw::intake_settings(w.config, "127.0.0.1"), "127.0.0.1", 0);
-    w.relay->start();
-}
-
 }  // namespace
 
 TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[spool]") {
@@ -47,7 +29,7 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
     TempDir spool_dir("relaylab-spool");
     auto first = gw::Spool::open(spool_dir.path());
     REQUIRE_FALSE(first.error);
-    restart_on(w, *first.spool, 1);
+    w.restart_on(*first.spool, 1);
 
     auto at_intake = w.submit("alice@docomo.ne.jp", {"bob@healing.example", "carol@isp.example"});
     REQUIRE(at_intake.size() == 2);
@@ -72,7 +54,7 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
     }
 
     SECTION("the new relay tries bob at +10m and +30m, delivers, and never re-sends to carol") {
-        restart_on(w, *second.spool, 2);
+        w.restart_on(*second.spool, 2);
         auto before = w.recorded.attempts().size();
         REQUIRE(w.run_until_idle());
         auto attempts = w.recorded.attempts();
@@ -92,7 +74,7 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
     }
 
     SECTION("new submissions after the restart get fresh queue ids") {
-        restart_on(w, *second.spool, 2);
+        w.restart_on(*second.spool, 2);
         auto old_id = recovered.live.begin()->first;
         w.submit("alice@docomo.ne.jp", {"dave@isp.example"});
         gw::MessageId newest = 0;
@@ -125,7 +107,7 @@ TEST_CASE("an attempt cut short by a crash is retried at once and counted", "[sp
         opened.spool->append_event(41, gw::SpoolEvent{gw::SpoolEventKind::AttemptStarted, m.arrival, 0, 0, {}});
     }
     auto opened = gw::Spool::open(spool_dir.path());
-    restart_on(w, *opened.spool, 3);
+    w.restart_on(*opened.spool, 3);
     CHECK(w.relay->interrupted_attempts() == 1);
     REQUIRE(w.run_until_idle(1h));
     CHECK(w.received("127.0.0.21").size() == 1);

@@ -186,4 +186,11 @@ bool have_program(const std::string& name) {
     return false;
 }
 
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
 }  // namespace relaylab::test

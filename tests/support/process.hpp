@@ -49,6 +49,8 @@ int run_command(const std::vector<std::string>& argv, std::string& output, bool 
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(60000));
 // Path of the built relaylab binary (from the RELAYLAB_BINARY environment variable set by CTest).
 std::string relaylab_binary();
+// The whole file as bytes (empty when it cannot be read).
+std::string read_file(const std::filesystem::path& p);
 // Whether an executable exists (absolute path or on PATH).
 bool have_program(const std::string& name);
 
