@@ -132,6 +132,15 @@ for l in $legs; do
     printf '%-10s %10s   %s\n' "$l" "$(median < "$work/result-$l")" "$(tr '\n' ' ' < "$work/result-$l")" >&2
 done
 for l in $legs; do echo "throughput_$l $(median < "$work/result-$l")"; done
+# Side by side per round: each round's legs ran back to back under the same load, so the median
+# of the per-round ratios is steadier than the ratio of the medians on a shared machine.
+round_ratio() {  # round_ratio A B: median over rounds of A/B
+    [ -f "$work/result-$1" ] && [ -f "$work/result-$2" ] || return 0
+    paste "$work/result-$1" "$work/result-$2" | awk '{ if ($2 > 0) printf "%.4f\n", $1 / $2 }' | median
+}
+r=$(round_ratio relaylab ceiling); [ -n "$r" ] && echo "round_ratio_relaylab_ceiling $r"
+r=$(round_ratio relaylab postfix); [ -n "$r" ] && echo "round_ratio_relaylab_postfix $r"
+r=$(round_ratio spool postfix); [ -n "$r" ] && echo "round_ratio_spool_postfix $r"
 [ -f "$work/relaylab-cpu-us" ] && echo "relaylab_cpu_us_per_msg $(median < "$work/relaylab-cpu-us")"
 echo "relaylab_rss_kb $(awk '/VmHWM/{print $2}' "/proc/$relay_pid/status")"
 echo "load_average $(load_average | tr ' ' '/')"
