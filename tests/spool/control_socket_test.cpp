@@ -80,6 +80,18 @@ struct ControlledRelay {
     std::vector<std::pair<gw::ControlCommand, gw::ControlAnswer>> observed;
 };
 
+// `retry all` sent by the client to the socket at `path` (not necessarily the relay's own).
+std::optional<gw::ControlReply> retry_all_at(ControlledRelay& r, const fs::path& path) {
+    std::optional<gw::ControlReply> reply;
+    asio::co_spawn(r.w.io, gw::ask_control_socket(r.w.clock, path, gw::ControlCommand{gw::ControlVerb::RetryAll, 0}),
+                   [&](std::exception_ptr e, gw::ControlReply rep) {
+                       if (e) std::rethrow_exception(e);
+                       reply = std::move(rep);
+                   });
+    r.w.loop.run_until([&] { return reply.has_value(); }, r.w.clock.now() + 1min);
+    return reply;
+}
+
 // A raw peer: sends `bytes` (then closes its sending side when `eof`) and reads until the daemon
 // closes. Named values only inside co_await (g++ 12).
 asio::awaitable<std::string> raw_exchange(std::string path, std::string bytes, bool eof) {
@@ -239,13 +251,8 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
         REQUIRE(::lstat(path.c_str(), &st) == 0);
         CHECK(S_ISSOCK(st.st_mode));
         CHECK((st.st_mode & 0777) == 0600);
-        std::optional<gw::ControlReply> reply;
-        asio::co_spawn(r.w.io, gw::ask_control_socket(r.w.clock, path, gw::ControlCommand{gw::ControlVerb::RetryAll, 0}),
-                       [&](std::exception_ptr e, gw::ControlReply rep) {
-                           if (e) std::rethrow_exception(e);
-                           reply = std::move(rep);
-                       });
-        REQUIRE(r.w.loop.run_until([&] { return reply.has_value(); }, r.w.clock.now() + 1min));
+        auto reply = retry_all_at(r, path);
+        REQUIRE(reply);
         CHECK(reply->line == "ok 0");
         control.stop();
         CHECK_FALSE(fs::exists(fs::symlink_status(path)));
@@ -258,13 +265,8 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
     }
     SECTION("nobody listening: the client says it could not connect, at once") {
         ControlledRelay r;
-        std::optional<gw::ControlReply> reply;
-        asio::co_spawn(r.w.io, gw::ask_control_socket(r.w.clock, path, gw::ControlCommand{gw::ControlVerb::RetryAll, 0}),
-                       [&](std::exception_ptr e, gw::ControlReply rep) {
-                           if (e) std::rethrow_exception(e);
-                           reply = std::move(rep);
-                       });
-        REQUIRE(r.w.loop.run_until([&] { return reply.has_value(); }, r.w.clock.now() + 1min));
+        auto reply = retry_all_at(r, path);
+        REQUIRE(reply);
         CHECK(reply->failure == gw::ControlClientError::Connect);
     }
 }
