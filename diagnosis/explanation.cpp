@@ -1,5 +1,6 @@
 #include "diagnosis/explanation.hpp"
 
+#include "diagnosis/verdict.hpp"
 #include "gateway/address.hpp"
 
 namespace relaylab::diag {
@@ -218,8 +219,8 @@ Explanation explain(const Finding& finding, Language lang) {
     Explanation e;
     e.finding = finding;
     const bool ja = lang == Language::Ja;
-    const auto outcome = to_outcome(finding);
-    if (!outcome || (finding.expired && !outcome->last_temporary)) {
+    const auto verdict = classify_finding(finding);
+    if (!verdict) {
         e.what_failed = ja ? "判断できません: この入力からは、失敗した段階と理由を読み取れませんでした。"
                            : "cannot tell: this input does not say at which stage delivery failed and why.";
         if (finding.reply && !finding.stage)
@@ -227,7 +228,7 @@ Explanation explain(const Finding& finding, Language lang) {
                                  : "a reply was found, but not which command it answered.");
         return e;
     }
-    const auto c = gw::classify(*outcome);
+    const auto& c = *verdict;
     e.classification = c;
     e.what_failed = what_failed(finding, c, lang);
     e.meaning = meaning(finding, c, lang);
@@ -285,6 +286,7 @@ nlohmann::json to_json(const Explanation& e) {
     if (e.classification) {
         const auto& c = *e.classification;
         j["class"] = gw::to_string(c.failure);
+        j["reason"] = gw::to_string(c.reason);
         j["status"] = c.status.str();
         j["permanent"] = c.permanent;
         j["last_class"] = c.last_temporary ? nlohmann::json(gw::to_string(*c.last_temporary)) : nlohmann::json();

@@ -55,6 +55,17 @@ std::optional<smtp::Stage> stage_from_command(std::string_view words) {
     return std::nullopt;
 }
 
+std::string_view to_string(ReportKind k) {
+    switch (k) {
+    case ReportKind::Failure: return "failure";
+    case ReportKind::Delayed: return "delayed";
+    case ReportKind::Delivered: return "delivered";
+    case ReportKind::AutoReply: return "auto_reply";
+    case ReportKind::Feedback: return "feedback";
+    }
+    return "failure";
+}
+
 namespace {
 
 std::optional<gw::DeliveryOutcome> attempt_of(const Finding& f) {
@@ -86,6 +97,8 @@ std::optional<gw::DeliveryOutcome> to_outcome(const Finding& f) {
     if (attempt) return gw::DeliveryOutcome::expired(*attempt, TimePoint{});
     return gw::DeliveryOutcome::expired(f.sender, f.recipient, 0, TimePoint{});
 }
+
+std::vector<Finding> read_all(std::string_view input) { return {read_any(input)}; }
 
 Finding read_any(std::string_view input) {
     input = input.substr(0, max_input_octets);

@@ -34,6 +34,12 @@ enum class SourceKind {
 };
 std::string_view to_string(SourceKind k);  // "postfix_bounce", ...
 
+// What kind of report a per-recipient finding comes from: most are failures, but a support
+// mailbox also holds success DSNs, delay warnings (RFC 3464 Action), auto-replies (RFC 3834) and
+// abuse feedback reports (RFC 5965).
+enum class ReportKind { Failure, Delayed, Delivered, AutoReply, Feedback };
+std::string_view to_string(ReportKind k);  // "failure", "delayed", "delivered", "auto_reply", "feedback"
+
 struct Finding {
     SourceKind source = SourceKind::Unknown;
     std::string sender;
@@ -51,6 +57,11 @@ struct Finding {
     std::string action;           // "failed", "delayed", "bounced", "deferred", "expired", "sent"
     bool expired = false;         // the source says the message gave up after retries
     std::vector<std::string> found;  // what was read, in words ("Status: 5.1.7"), for "cannot tell"
+    ReportKind report = ReportKind::Failure;
+    // The reporting MTA's or provider's own words about why, when they are not an SMTP reply
+    // ("Host unknown (Name server: …)", "Unrouteable address", a carrier's Japanese text), in UTF-8.
+    std::string diagnostic_text;
+    std::string reporter;  // the format recognised: "postfix", "exim", "gmail", "docomo", ... (may be empty)
 };
 
 // Reads "553 5.1.7 text" (or several such lines) as a reply; nullopt when it is not one.
@@ -62,7 +73,11 @@ std::optional<smtp::Stage> stage_from_command(std::string_view words);
 // session failure, or a reply at a known stage. Expiries wrap the last failure.
 std::optional<gw::DeliveryOutcome> to_outcome(const Finding& f);
 
-// Reads any supported input: a bounce, a Postfix/Exim log line, a relaylab JSON line.
+// Reads any supported input: a bounce, a Postfix/Exim log line, a relaylab JSON line, a bare reply
+// line or status code. One Finding per recipient the input reports on, in the input's order; never
+// empty: an input that says nothing readable gives one Finding with SourceKind::Unknown.
+std::vector<Finding> read_all(std::string_view input);
+// The first of read_all: for inputs about one delivery.
 Finding read_any(std::string_view input);
 
 }  // namespace relaylab::diag

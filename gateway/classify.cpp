@@ -51,6 +51,7 @@ bool generic(const smtp::EnhancedCode& e) { return (e.subject == 0 && e.detail =
 Classification make(FailureClass f, DsnStatus s) {
     Classification c;
     c.failure = f;
+    c.reason = reason_of(f);
     c.permanent = is_permanent(f);
     c.status = s;
     return c;
@@ -197,6 +198,62 @@ bool is_temporary(FailureClass c) {
            c == FC::LocalError;
 }
 
+namespace {
+constexpr std::array<std::pair<Reason, std::string_view>, 35> reason_names{{
+    {Reason::Undefined, "undefined"},     {Reason::Delivered, "delivered"},       {Reason::Vacation, "vacation"},
+    {Reason::Feedback, "feedback"},       {Reason::OnHold, "onhold"},             {Reason::UserUnknown, "userunknown"},
+    {Reason::MailboxFull, "mailboxfull"}, {Reason::Filtered, "filtered"},         {Reason::Rejected, "rejected"},
+    {Reason::Blocked, "blocked"},         {Reason::HostUnknown, "hostunknown"},   {Reason::Expired, "expired"},
+    {Reason::AuthFailure, "authfailure"}, {Reason::RequirePtr, "requireptr"},     {Reason::BadReputation, "badreputation"},
+    {Reason::TooManyConn, "toomanyconn"}, {Reason::Speeding, "speeding"},         {Reason::SpamDetected, "spamdetected"},
+    {Reason::VirusDetected, "virusdetected"}, {Reason::MesgTooBig, "mesgtoobig"}, {Reason::ExceedLimit, "exceedlimit"},
+    {Reason::ContentError, "contenterror"}, {Reason::Suspend, "suspend"},         {Reason::HasMoved, "hasmoved"},
+    {Reason::NoRelaying, "norelaying"},   {Reason::SecurityError, "securityerror"}, {Reason::FailedStartTls, "failedstarttls"},
+    {Reason::NotAccept, "notaccept"},     {Reason::NetworkError, "networkerror"}, {Reason::SystemError, "systemerror"},
+    {Reason::SystemFull, "systemfull"},   {Reason::MailerError, "mailererror"},   {Reason::PolicyViolation, "policyviolation"},
+    {Reason::NotCompliantRfc, "notcompliantrfc"}, {Reason::SyntaxError, "syntaxerror"},
+}};
+}  // namespace
+
+std::string_view to_string(Reason r) {
+    for (const auto& [k, name] : reason_names)
+        if (k == r) return name;
+    return "undefined";
+}
+
+std::optional<Reason> reason_from_string(std::string_view s) {
+    for (const auto& [k, name] : reason_names)
+        if (name == s) return k;
+    return std::nullopt;
+}
+
+Reason reason_of(FailureClass c) {
+    switch (c) {
+    case FC::Delivered: return Reason::Delivered;
+    case FC::DnsNxdomain:
+    case FC::DnsNodata:
+    case FC::BadDomain:
+    case FC::MxNoAddress: return Reason::HostUnknown;
+    case FC::NullMx: return Reason::NotAccept;
+    case FC::DnsTemporary:
+    case FC::ConnectFailed:
+    case FC::MailLoop: return Reason::NetworkError;
+    case FC::GreetingRejected:
+    case FC::HeloRejected: return Reason::Blocked;
+    case FC::SenderRejected: return Reason::Rejected;
+    case FC::RecipientUnknown: return Reason::UserUnknown;
+    case FC::RecipientRejected: return Reason::Filtered;
+    case FC::DataRejected:
+    case FC::MessageRejected: return Reason::ContentError;
+    case FC::MessageTooLarge: return Reason::MesgTooBig;
+    case FC::ProtocolError: return Reason::SyntaxError;
+    case FC::TemporaryFailure: return Reason::OnHold;
+    case FC::LocalError: return Reason::SystemError;
+    case FC::Expired: return Reason::Expired;
+    }
+    return Reason::Undefined;
+}
+
 std::string DsnStatus::str() const {
     return std::to_string(klass) + "." + std::to_string(subject) + "." + std::to_string(detail);
 }
@@ -211,6 +268,8 @@ Classification classify(const DeliveryOutcome& o) {
     if (o.last_temporary && o.last_temporary->kind != OutcomeKind::Expired) {
         const auto last = classify_once(*o.last_temporary);
         c.last_temporary = last.failure;
+        // Sisimai names a bounce after its cause where the last attempt gave one, else "expired".
+        c.reason = last.failure == FC::TemporaryFailure ? Reason::Expired : last.reason;
         c.stage = last.stage;
         c.reply = last.reply;
         c.diagnostic_code = last.diagnostic_code;

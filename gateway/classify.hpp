@@ -41,6 +41,21 @@ std::optional<FailureClass> failure_class_from_string(std::string_view s);
 bool is_permanent(FailureClass c);
 bool is_temporary(FailureClass c);
 
+// The bounce reason in the names of the Sisimai bounce analyser (docs/taxonomy.md), so that results
+// compare with the analyser many Japanese operators already run. Several classes share a reason.
+enum class Reason {
+    Undefined, Delivered, Vacation, Feedback, OnHold,
+    UserUnknown, MailboxFull, Filtered, Rejected, Blocked, HostUnknown, Expired, AuthFailure,
+    RequirePtr, BadReputation, TooManyConn, Speeding, SpamDetected, VirusDetected, MesgTooBig,
+    ExceedLimit, ContentError, Suspend, HasMoved, NoRelaying, SecurityError, FailedStartTls,
+    NotAccept, NetworkError, SystemError, SystemFull, MailerError, PolicyViolation, NotCompliantRfc,
+    SyntaxError,
+};
+std::string_view to_string(Reason r);  // Sisimai's spelling: "userunknown", "requireptr", ...
+std::optional<Reason> reason_from_string(std::string_view s);
+// The reason a class stands for (docs/taxonomy.md has the table).
+Reason reason_of(FailureClass c);
+
 // RFC 3463 status as class.subject.detail.
 struct DsnStatus {
     int klass = 0, subject = 0, detail = 0;
@@ -50,6 +65,7 @@ struct DsnStatus {
 
 struct Classification {
     FailureClass failure = FailureClass::Delivered;
+    Reason reason = Reason::Delivered;  // reason_of(failure), or of the last temporary for expiries
     bool permanent = false;             // is_permanent(failure)
     DsnStatus status;                    // for the DSN's Status: field (RFC 3464 §2.3.4)
     std::optional<smtp::Stage> stage;   // the SMTP stage that decided (for expired: the last one's)

@@ -1,0 +1,15 @@
+// The verdict on one finding: its failure class, RFC 3463 status and reason, from whatever the
+// evidence holds — a reply at a known stage (classified exactly as the gateway does), or a status
+// code, a reply or an MTA's words without a stage. nullopt: the evidence says too little to tell.
+#pragma once
+
+#include "diagnosis/finding.hpp"
+#include "gateway/classify.hpp"
+
+#include <optional>
+
+namespace relaylab::diag {
+
+std::optional<gw::Classification> classify_finding(const Finding& f);
+
+}  // namespace relaylab::diag
