@@ -1,68 +1,35 @@
 #include "diagnosis/bounce_reader.hpp"
-#include "diagnosis/text.hpp"
 
+#include "diagnosis/formats/human_text.hpp"
+#include "diagnosis/formats/reporters.hpp"
 #include "diagnosis/log_reader.hpp"
+#include "diagnosis/mime_dsn.hpp"
+#include "diagnosis/mime_message.hpp"
+#include "diagnosis/text.hpp"
 #include "gateway/address.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <map>
-#include <vector>
 
 namespace relaylab::diag {
 
 namespace {
 
-std::vector<std::string> lines_of(std::string_view text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto nl = text.find('\n', start);
-        if (nl == std::string_view::npos) nl = text.size();
-        std::string line(text.substr(start, std::min(nl - start, max_line_octets)));
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        out.push_back(std::move(line));
-        start = nl + 1;
-    }
-    return out;
-}
-
-bool is_blank(const std::string& s) { return trim(s).empty(); }
-
-// Header-style fields of one block (RFC 5322 §2.2.3 unfolding), names lower-cased; the first wins.
-using Fields = std::map<std::string, std::string>;
-
-Fields read_fields(const std::vector<std::string>& lines, std::size_t& i) {
-    Fields out;
-    std::string name;
-    for (; i < lines.size() && !is_blank(lines[i]); ++i) {
-        const auto& l = lines[i];
-        if ((l[0] == ' ' || l[0] == '\t') && !name.empty()) {
-            out[name] += " " + trim(l);
-            continue;
-        }
-        const auto colon = l.find(':');
-        if (colon == std::string::npos || colon == 0) continue;
-        name = lower(trim(l.substr(0, colon)));
-        if (!out.count(name)) out[name] = trim(l.substr(colon + 1));
-        else name.clear();
-    }
-    return out;
-}
-
-// "rfc822; user@isp.example" → "user@isp.example"; "dns; mx1.isp.example" → "mx1.isp.example".
-std::string typed_value(const std::string& v) {
-    const auto semi = v.find(';');
-    auto s = trim(semi == std::string::npos ? v : v.substr(semi + 1));
-    if (s.size() >= 2 && s.front() == '<' && s.back() == '>') s = s.substr(1, s.size() - 2);
-    return s;
-}
-
-std::string address_in(const std::string& header) {
+std::string address_in(std::string_view header) {
     const auto open = header.rfind('<');
     const auto close = header.rfind('>');
-    if (open != std::string::npos && close != std::string::npos && close > open) return header.substr(open + 1, close - open - 1);
+    if (open != std::string_view::npos && close != std::string_view::npos && close > open)
+        return std::string(header.substr(open + 1, close - open - 1));
     return trim(header);
+}
+
+// A bounce goes to the envelope sender. Its To: field must quote a local part such as "q."
+// (RFC 5322 §3.4.1); the address's value is the local part without the quotes.
+std::string unquoted_address(std::string_view header) {
+    auto a = address_in(header);
+    const auto check = gw::check_address(a);
+    if (check.was_quoted && !check.local_value.empty()) a = check.local_value + "@" + check.domain;
+    return a;
 }
 
 // RFC 3463 codes that name a stage on their own (the DSN of a relaylab notice carries no stage).
@@ -78,7 +45,8 @@ std::optional<smtp::Stage> stage_from_status(std::string_view s) {
 // Without a remote reply, a DSN's status alone says what DNS or the network did (RFC 3463 §3.4, §3.5).
 void infer_from_status(Finding& f, bool has_remote) {
     const auto& s = f.reported_status;
-    const auto domain = f.recipient.substr(f.recipient.rfind('@') == std::string::npos ? f.recipient.size() : f.recipient.rfind('@') + 1);
+    const auto at = f.recipient.rfind('@');
+    const auto domain = at == std::string::npos ? std::string() : lower(f.recipient.substr(at + 1));
     auto dns = [&](dns::Status st) {
         f.dns_status = st;
         f.dns_name = domain;
@@ -96,60 +64,137 @@ void infer_from_status(Finding& f, bool has_remote) {
     }
 }
 
-// Postfix: "<user@isp.example>: host mx1[192.0.2.1] said: 553 … (in reply to MAIL FROM command)".
-bool read_postfix_text(const std::vector<std::string>& unfolded, Finding& f) {
-    for (const auto& l : unfolded) {
-        if (l.empty() || l[0] != '<') continue;
-        const auto end = l.find(">: ");
-        if (end == std::string::npos) continue;
-        if (f.recipient.empty()) f.recipient = l.substr(1, end - 1);
-        if (read_postfix_reason(l.substr(end + 3), f)) return true;
+// RFC 3464 §2.3.3 Action, and a Status without one.
+ReportKind report_of(std::string_view action, std::string_view status) {
+    if (action == "delayed") return ReportKind::Delayed;
+    if (action == "delivered" || action == "relayed" || action == "expanded") return ReportKind::Delivered;
+    if (action.empty() && !status.empty() && status[0] == '2') return ReportKind::Delivered;
+    return ReportKind::Failure;
+}
+
+Finding from_dsn_block(const std::vector<HeaderField>& b) {
+    Finding f;
+    auto rcpt = typed_value(field_value(b, "final-recipient"));
+    if (rcpt.empty()) rcpt = typed_value(field_value(b, "original-recipient"));
+    f.recipient = address_in(rcpt);
+    if (const auto status = field_value(b, "status"); !status.empty()) {
+        f.reported_status = trim(status.substr(0, status.find_first_of(" (")));
+        f.found.push_back("Status: " + f.reported_status);
     }
+    if (const auto action = field_value(b, "action"); !action.empty()) {
+        f.action = lower(trim(action.substr(0, action.find_first_of(" ("))));
+        f.found.push_back("Action: " + f.action);
+    }
+    f.report = report_of(f.action, f.reported_status);
+    if (const auto remote = field_value(b, "remote-mta"); !remote.empty()) {
+        split_peer(typed_value(remote), f.remote_host, f.remote_ip);
+        f.found.push_back("Remote-MTA: " + f.remote_host + (f.remote_ip.empty() ? "" : " [" + f.remote_ip + "]"));
+    }
+    if (const auto ip = field_value(b, "x-remote-mta-ip"); !ip.empty()) f.remote_ip = std::string(ip);
+    if (const auto d = field_value(b, "diagnostic-code"); !d.empty()) {
+        f.found.push_back("Diagnostic-Code: " + std::string(d));
+        const auto text = typed_value(d);
+        if (value_type(d) == "smtp" || value_type(d).empty()) f.reply = parse_reply_text(text);
+        // X-Postfix / X-Unix / a provider's words are the reporter's own text; a reply's tail may
+        // still name the stage ("[RCPT_TO]").
+        formats::read_words(text, f);
+    }
+    for (const auto* name : {"last-attempt-date", "will-retry-until"})
+        if (const auto v = field_value(b, name); !v.empty()) f.found.push_back(std::string(name) + ": " + std::string(v));
+    if (!field_value(b, "will-retry-until").empty() && f.action.empty()) f.report = ReportKind::Delayed;
+    return f;
+}
+
+bool same_address(std::string_view a, std::string_view b) { return !a.empty() && lower(a) == lower(b); }
+
+// What the human-readable words add to a DSN recipient's finding.
+void merge_words(Finding& f, const Finding& w) {
+    if (!w.stage.has_value() && !w.reply && !w.dns_status && !w.net && w.remote_host.empty() && w.remote_ip.empty() &&
+        !w.expired && w.diagnostic_text.empty())
+        return;
+    if (!f.reply && w.reply && !f.dns_status && !f.net) f.reply = w.reply;
+    // A DSN's one-line Diagnostic-Code loses the reply's lines; the words may have kept them.
+    if (f.reply && w.reply && f.reply->code == w.reply->code && w.reply->lines.size() > f.reply->lines.size())
+        f.reply = w.reply;
+    if (!f.stage && w.stage && (!f.reply || !w.reply || f.reply->code == w.reply->code)) f.stage = w.stage;
+    if (f.remote_host.empty() && f.remote_ip.empty()) {
+        f.remote_host = w.remote_host;
+        f.remote_ip = w.remote_ip;
+    } else if (f.remote_ip.empty() && same_address(f.remote_host, w.remote_host)) {
+        f.remote_ip = w.remote_ip;
+    }
+    if (!f.reply && !f.dns_status && !f.net) {
+        f.dns_status = w.dns_status;
+        f.dns_name = w.dns_name;
+        f.mx_host_lookup = w.mx_host_lookup;
+        f.net = w.net;
+        if (!f.stage) f.stage = w.stage;
+    }
+    f.expired = f.expired || w.expired;
+    if (f.diagnostic_text.empty() && !f.reply) f.diagnostic_text = w.diagnostic_text;
+    if (f.reported_status.empty()) f.reported_status = w.reported_status;
+    f.found.insert(f.found.end(), w.found.begin(), w.found.end());
+}
+
+// The last steps every bounce finding takes: expiry from Action/Status, stage and DNS from Status.
+void finish(Finding& f) {
+    // RFC 3464 §2.3.3: "failed" with a transient status is a message that gave up retrying.
+    if (f.action == "failed" && !f.reported_status.empty() && f.reported_status[0] == '4') f.expired = true;
+    if (f.expired && f.report == ReportKind::Delayed) f.report = ReportKind::Failure;
+    if (f.reply && !f.stage) {
+        if (auto s = stage_from_status(f.reported_status)) {
+            f.stage = s;
+            f.stage_inferred = true;
+        }
+    }
+    if (!f.reply && !f.net && !f.dns_status) infer_from_status(f, !f.remote_host.empty() || !f.remote_ip.empty());
+    if (f.dns_status && f.dns_name.empty() && !f.mx_host_lookup) {
+        const auto at = f.recipient.rfind('@');
+        if (at != std::string::npos) f.dns_name = lower(f.recipient.substr(at + 1));
+    }
+}
+
+bool has_evidence(const Finding& f) {
+    return f.reply || f.dns_status || f.net || f.expired || f.report != ReportKind::Failure;
+}
+
+// RFC 3834 §5 Auto-Submitted, and the fields and subjects vacation programs use.
+bool is_auto_reply(const std::vector<HeaderField>& h) {
+    const auto auto_submitted = lower(field_value(h, "auto-submitted"));
+    const auto precedence = lower(field_value(h, "precedence"));
+    if ((!auto_submitted.empty() && !auto_submitted.starts_with("no")) || !field_value(h, "x-autoreply").empty() ||
+        !field_value(h, "x-autorespond").empty() || precedence == "auto_reply")
+        return true;
+    const auto subject = lower(field_value(h, "subject"));
+    for (const std::string_view m : {"out of office", "out of the office", "automatic reply", "auto-reply", "autoreply",
+                                     "auto reply", "auto:", "vacation", "自動応答", "自動返信", "不在", "休暇"})
+        if (contains(subject, m)) return true;
     return false;
 }
 
-// Exim: the block after "The following address(es) failed:" (or "…delayed"), as one line.
-bool read_exim_text(const std::vector<std::string>& lines, Finding& f) {
-    std::size_t i = 0;
-    while (i < lines.size() && !contains(lines[i], "address(es) failed") && !contains(lines[i], "has not yet been delivered"))
-        ++i;
-    if (i == lines.size()) return false;
-    ++i;
-    while (i < lines.size() && is_blank(lines[i])) ++i;
-    std::string block;
-    for (; i < lines.size() && !is_blank(lines[i]); ++i) block += (block.empty() ? "" : " ") + trim(lines[i]);
-    if (block.empty()) return false;
-    if (f.recipient.empty()) f.recipient = block.substr(0, block.find_first_of(" :"));
-    // "host mx1.isp.example [192.0.2.1]" is Exim's bounce form of its log's "H=".
-    if (const auto h = block.find("host "); h != std::string::npos && f.remote_host.empty()) {
-        const auto close = block.find(']', h);
-        if (close != std::string::npos) split_peer(block.substr(h + 5, close + 1 - h - 5), f.remote_host, f.remote_ip);
-    }
-    return read_exim_reason(block, f);
+// Delay warnings whose words do not say so per recipient ("Warning: could not send message for past 4 hours").
+bool subject_says_delayed(std::string_view subject) {
+    const auto s = lower(subject);
+    return contains(s, "(delay)") || contains(s, "delayed mail") || contains(s, "delivery delayed") ||
+           s.starts_with("warning:") || contains(s, "still being retried");
 }
 
-// Sendmail: "... while talking to mx1.isp.example.:" then ">>> MAIL From:<…>" and "<<< 553 …".
-bool read_sendmail_text(const std::vector<std::string>& lines, Finding& f) {
-    std::optional<smtp::Stage> last_command;
-    for (const auto& l : lines) {
-        const auto talking = l.find("while talking to ");
-        if (talking != std::string::npos) {
-            auto peer = trim(l.substr(talking + 17));
-            if (!peer.empty() && peer.back() == ':') peer.pop_back();
-            split_peer(peer, f.remote_host, f.remote_ip);
-        }
-        if (l.compare(0, 4, ">>> ") == 0) last_command = stage_from_command(l.substr(4));
-        if (l.compare(0, 4, "<<< ") == 0) {
-            auto r = parse_reply_text(l.substr(4));
-            if (r && !r->positive() && r->code >= 400) {
-                f.reply = r;
-                f.stage = last_command;
-                f.found.push_back("transcript: " + trim(l.substr(4)));
-                return true;
-            }
-        }
-    }
-    return false;
+Finding feedback_of(const MimeMessage& m) {
+    Finding f;
+    f.report = ReportKind::Feedback;
+    std::size_t pos = 0;
+    const auto fields = read_field_block(m.feedback_report, pos);
+    f.recipient = address_in(field_value(fields, "original-rcpt-to"));
+    if (f.recipient.empty()) f.recipient = address_in(field_value(m.returned, "to"));
+    f.sender = address_in(field_value(fields, "original-mail-from"));
+    if (f.sender.empty()) f.sender = address_in(field_value(m.returned, "from"));
+    const auto type = field_value(fields, "feedback-type");
+    f.diagnostic_text = "Feedback-Type: " + std::string(type.empty() ? "abuse" : type);
+    f.found.push_back("an abuse feedback report (RFC 5965): " + f.diagnostic_text);
+    const auto from = lower(address_in(field_value(m.headers, "from")));
+    f.reporter = from.substr(from.rfind('@') == std::string::npos ? from.size() : from.rfind('@') + 1);
+    f.source = SourceKind::Dsn;
+    return f;
 }
 
 }  // namespace
@@ -164,109 +209,113 @@ bool looks_like_message(std::string_view text) {
     });
 }
 
-std::optional<Finding> read_bounce(std::string_view message) {
+std::vector<Finding> read_bounces(std::string_view message) {
     message = message.substr(0, max_input_octets);
-    const auto lines = lines_of(message);
-    Finding f;
-    std::size_t i = 0;
-    Fields top;
-    if (looks_like_message(message)) top = read_fields(lines, i);
-    if (top.count("to")) {
-        // A bounce goes to the envelope sender. Its To: field must quote a local part such as
-        // "q." (RFC 5322 §3.4.1); the address's value is the local part without the quotes.
-        f.sender = address_in(top["to"]);
-        const auto check = gw::check_address(f.sender);
-        if (check.was_quoted && !check.local_value.empty()) f.sender = check.local_value + "@" + check.domain;
+    MimeMessage m;
+    if (looks_like_message(message)) m = read_mime(message);
+    else m.texts.push_back(to_utf8(message, ""));
+    std::string human;
+    for (const auto& t : m.texts) {
+        if (human.size() + t.size() > max_input_octets) break;
+        human += t;
+        human += '\n';
     }
 
-    // The delivery-status part: its MIME headers, a blank line, per-message fields, per-recipient blocks.
-    bool dsn = false;
-    Fields recipient_fields;
-    for (std::size_t k = i; k < lines.size(); ++k) {
-        if (!contains(lower(lines[k]), "content-type: message/delivery-status")) continue;
-        dsn = true;
-        std::size_t j = k;
-        read_fields(lines, j);  // the part's own headers
-        while (j < lines.size() && is_blank(lines[j])) ++j;
-        const auto per_message = read_fields(lines, j);
-        if (per_message.count("x-postfix-sender")) f.sender = typed_value(per_message.at("x-postfix-sender"));
-        while (j < lines.size()) {
-            while (j < lines.size() && is_blank(lines[j])) ++j;
-            if (j < lines.size() && lines[j].compare(0, 2, "--") == 0) break;  // the MIME boundary
-            auto block = read_fields(lines, j);
-            if (block.empty()) break;
-            const auto action = block.count("action") ? lower(block["action"]) : "";
-            if (recipient_fields.empty() || (action != "delivered" && action != "relayed" &&
-                                             lower(recipient_fields["action"]) == "delivered"))
-                recipient_fields = block;
+    if (m.report_type == "feedback-report" || !m.feedback_report.empty()) return {feedback_of(m)};
+
+    // The delivery-status fields: in their own part, or pasted inline with the words.
+    DeliveryStatus dsn;
+    for (const auto& body : m.delivery_status) {
+        auto d = read_delivery_status(body);
+        if (dsn.per_message.empty()) dsn.per_message = std::move(d.per_message);
+        for (auto& r : d.recipients)
+            if (dsn.recipients.size() < max_dsn_recipients) dsn.recipients.push_back(std::move(r));
+    }
+    const bool dsn_part = !m.delivery_status.empty();
+    if (!dsn_part) {
+        for (const std::string_view field : {"\nReporting-MTA:", "\nFinal-Recipient:", "\nOriginal-Recipient:"}) {
+            const auto p = human.find(field);
+            if (p == std::string::npos) continue;
+            dsn = read_delivery_status(std::string_view(human).substr(p + 1));
+            break;
         }
-        f.found.push_back("a message/delivery-status part (RFC 3464)");
-        break;
     }
 
-    // The MTA's own words, unfolded (Postfix indents continuation lines).
-    std::vector<std::string> unfolded;
-    for (std::size_t k = i; k < lines.size(); ++k) {
-        if (!lines[k].empty() && (lines[k][0] == ' ' || lines[k][0] == '\t') && !unfolded.empty() &&
-            !unfolded.back().empty() && unfolded.back()[0] == '<')
-            unfolded.back() += " " + trim(lines[k]);
-        else
-            unfolded.push_back(lines[k]);
+    const auto from = field_value(m.headers, "from");
+    const auto subject = field_value(m.headers, "subject");
+    std::string sender;
+    if (!field_value(m.headers, "to").empty()) sender = unquoted_address(field_value(m.headers, "to"));
+    if (const auto s = field_value(dsn.per_message, "x-postfix-sender"); !s.empty()) sender = typed_value(s);
+    if (sender.empty() && !field_value(m.returned, "from").empty()) sender = unquoted_address(field_value(m.returned, "from"));
+
+    const bool relaylab = std::any_of(dsn.recipients.begin(), dsn.recipients.end(),
+                                      [](const auto& b) { return !field_value(b, "x-remote-mta-ip").empty(); });
+    const auto* format = relaylab ? nullptr : formats::recognise(from, subject, human);
+
+    if (dsn.recipients.empty() && !format && m.is_mime && is_auto_reply(m.headers)) {
+        Finding f;
+        f.report = ReportKind::AutoReply;
+        f.recipient = address_in(from);
+        f.sender = sender;
+        f.diagnostic_text = std::string(subject);
+        f.found.push_back("an auto-reply (RFC 3834): " + std::string(subject));
+        f.source = SourceKind::Unknown;
+        f.reporter = "autoreply";
+        return {f};
     }
-    const std::string text(message);
-    if (contains(text, "This is the mail system at host") || recipient_fields.count("x-postfix-queue-id") ||
-        contains(text, "X-Postfix-Queue-ID")) {
-        f.source = SourceKind::PostfixBounce;
-        read_postfix_text(unfolded, f);
-    } else if (contains(text, "created automatically by mail delivery software") || contains(text, "X-Failed-Recipients")) {
-        f.source = SourceKind::EximBounce;
-        read_exim_text(lines, f);
-    } else if (contains(text, "Transcript of session follows") || contains(text, "The original message was received at")) {
-        f.source = SourceKind::SendmailBounce;
-        read_sendmail_text(lines, f);
-    } else if (recipient_fields.count("x-remote-mta-ip") ||
-               (dsn && contains(lower(top.count("from") ? top["from"] : ""), "mailer-daemon"))) {
-        f.source = dsn ? SourceKind::RelaylabNotice : SourceKind::Unknown;
-        if (!recipient_fields.count("x-remote-mta-ip")) f.source = SourceKind::Dsn;
-    } else if (dsn) {
-        f.source = SourceKind::Dsn;
-    } else if (read_postfix_text(unfolded, f)) {
-        f.source = SourceKind::PostfixBounce;
+
+    // The words of a relaylab notice are its policy's, true or not: only its DSN is evidence.
+    std::vector<Finding> words;
+    if (!relaylab) words = formats::read_human_text(human, sender);
+    std::vector<Finding> out;
+    if (!dsn.recipients.empty()) {
+        for (const auto& block : dsn.recipients) {
+            auto f = from_dsn_block(block);
+            const Finding* w = nullptr;
+            for (const auto& candidate : words)
+                if (same_address(candidate.recipient, f.recipient)) w = &candidate;
+            if (!w && words.size() == 1 && dsn.recipients.size() == 1) w = &words.front();
+            if (w) merge_words(f, *w);
+            out.push_back(std::move(f));
+        }
     } else {
-        return std::nullopt;
-    }
-
-    // The standard fields fill what the words left open.
-    if (recipient_fields.count("final-recipient") && f.recipient.empty())
-        f.recipient = typed_value(recipient_fields["final-recipient"]);
-    if (recipient_fields.count("status")) {
-        f.reported_status = recipient_fields["status"].substr(0, recipient_fields["status"].find_first_of(" ("));
-        f.found.push_back("Status: " + f.reported_status);
-    }
-    if (recipient_fields.count("action")) {
-        f.action = lower(recipient_fields["action"]);
-        f.found.push_back("Action: " + f.action);
-    }
-    if (recipient_fields.count("remote-mta") && f.remote_host.empty()) {
-        split_peer(typed_value(recipient_fields["remote-mta"]), f.remote_host, f.remote_ip);
-        f.found.push_back("Remote-MTA: " + f.remote_host + (f.remote_ip.empty() ? "" : " [" + f.remote_ip + "]"));
-    }
-    if (recipient_fields.count("x-remote-mta-ip") && f.remote_ip.empty()) f.remote_ip = recipient_fields["x-remote-mta-ip"];
-    if (recipient_fields.count("diagnostic-code") && !f.reply) {
-        const auto& d = recipient_fields["diagnostic-code"];
-        f.found.push_back("Diagnostic-Code: " + d);
-        if (lower(d.substr(0, 4)) == "smtp") f.reply = parse_reply_text(typed_value(d));
-    }
-    // RFC 3464 §2.3.3: "failed" with a transient status is a message that gave up retrying.
-    if (f.action == "failed" && !f.reported_status.empty() && f.reported_status[0] == '4') f.expired = true;
-    if (f.reply && !f.stage) {
-        if (auto s = stage_from_status(f.reported_status)) {
-            f.stage = s;
-            f.stage_inferred = true;
+        for (auto& w : words) {
+            if (!format && !has_evidence(w)) continue;
+            out.push_back(std::move(w));
+        }
+        // Exim names the failed recipients in a header field when its words do not.
+        if (out.size() == 1 && out.front().recipient.empty()) {
+            const auto failed = field_value(m.headers, "x-failed-recipients");
+            out.front().recipient = trim(failed.substr(0, failed.find(',')));
         }
     }
-    if (!f.reply && !f.net && !f.dns_status) infer_from_status(f, !f.remote_host.empty() || !f.remote_ip.empty());
-    return f;
+    if (out.empty()) return out;
+
+    const bool delayed_subject = subject_says_delayed(subject);
+    const auto returned_to = address_in(field_value(m.returned, "to"));
+    for (auto& f : out) {
+        f.sender = f.sender.empty() ? sender : f.sender;
+        if (relaylab) {
+            f.source = SourceKind::RelaylabNotice;
+            f.reporter = "relaylab";
+        } else if (format) {
+            f.source = format->source;
+            f.reporter = std::string(format->name);
+        } else {
+            f.source = SourceKind::Dsn;
+        }
+        if (f.recipient.empty() && out.size() == 1) f.recipient = returned_to;
+        if (f.action.empty() && delayed_subject && f.report == ReportKind::Failure && !f.expired) f.report = ReportKind::Delayed;
+        if (dsn_part || !dsn.recipients.empty()) f.found.insert(f.found.begin(), "a message/delivery-status part (RFC 3464)");
+        finish(f);
+    }
+    return out;
+}
+
+std::optional<Finding> read_bounce(std::string_view message) {
+    auto all = read_bounces(message);
+    if (all.empty()) return std::nullopt;
+    return std::move(all.front());
 }
 
 }  // namespace relaylab::diag

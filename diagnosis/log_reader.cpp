@@ -186,7 +186,8 @@ bool read_exim_reason(std::string_view text, Finding& f) {
         if (end != std::string_view::npos) split_peer(t.substr(h + 2, end + 1 - h - 2), f.remote_host, f.remote_ip);
     }
     if (auto a = t.find("SMTP error from remote mail server after "); a != std::string_view::npos) {
-        const auto cmd = t.substr(a + 41);
+        auto cmd = t.substr(a + 41);
+        if (cmd.starts_with("pipelined ")) cmd.remove_prefix(10);  // Exim's words for a pipelined command
         f.stage = stage_from_command(cmd);
         if (!f.stage && lower(cmd.substr(0, 18)) == "initial connection") f.stage = Stage::Greeting;
         // The reply follows the first ": " that is followed by a reply code.
@@ -313,6 +314,53 @@ std::optional<Finding> read_exim_log(std::string_view text) {
         return f;
     }
     if (!read_exim_reason(rest, f) && !f.expired) f.found.push_back("reason not recognised: " + trim(rest));
+    return f;
+}
+
+std::optional<Finding> read_sendmail_log(std::string_view text) {
+    std::string_view chosen;
+    std::string sender;
+    for (const auto line : lines_of(text)) {
+        if (!contains(line, "sendmail[") && !contains(line, "sm-mta[")) continue;
+        if (auto from = between(line, "from=<", ">")) sender = *from;
+        if (contains(line, " to=") && contains(line, "stat=")) chosen = line;
+    }
+    if (chosen.empty()) return std::nullopt;
+    Finding f;
+    f.source = SourceKind::Unknown;
+    f.reporter = "sendmail";
+    f.sender = sender;
+    const auto line = chosen;
+    auto to = line.substr(line.find(" to=") + 4);
+    to = to.substr(0, to.find(", "));
+    f.recipient = std::string(to.starts_with("<") && to.ends_with(">") ? to.substr(1, to.size() - 2) : to);
+    if (auto relay = between(line, "relay=", ", ")) split_peer(*relay, f.remote_host, f.remote_ip);
+    if (auto dsn = between(line, "dsn=", ", ")) {
+        f.reported_status = *dsn;
+        f.found.push_back("dsn=" + *dsn);
+    }
+    const auto stat = trim(line.substr(line.find("stat=") + 5));
+    f.found.push_back("stat=" + stat);
+    if (stat.starts_with("Sent")) {
+        f.action = "sent";
+        f.report = ReportKind::Delivered;
+        f.stage = Stage::Done;
+        return f;
+    }
+    f.action = stat.starts_with("Deferred") ? "deferred" : "bounced";
+    if (f.action == "deferred") f.report = ReportKind::Delayed;
+    // "stat=Deferred: Connection refused by mx1.isp.example.", "stat=Host unknown", "stat=User unknown".
+    auto words = std::string_view(stat);
+    if (words.starts_with("Deferred: ")) words.remove_prefix(10);
+    if (auto r = parse_reply_text(words)) f.reply = r;
+    else f.diagnostic_text = std::string(words);
+    if (contains(words, "Host unknown")) {
+        f.dns_status = dns::Status::NxDomain;
+        f.dns_name = domain_of(f.recipient);
+    } else if (auto e = connect_error(words); e && !f.reply) {
+        f.stage = Stage::Connect;
+        f.net = *e;
+    }
     return f;
 }
 

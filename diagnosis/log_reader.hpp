@@ -23,6 +23,8 @@ bool read_exim_reason(std::string_view text, Finding& f);
 std::optional<Finding> read_postfix_log(std::string_view text);
 std::optional<Finding> read_exim_log(std::string_view text);
 std::optional<Finding> read_relaylab_json(std::string_view text);
+// A Sendmail log line: "sendmail[…]: QID: to=<…>, …, relay=host. [ip], dsn=5.1.1, stat=User unknown".
+std::optional<Finding> read_sendmail_log(std::string_view text);
 
 // "host[ip]" / "host [ip]" / "[ip]" split into host and ip.
 void split_peer(std::string_view peer, std::string& host, std::string& ip);

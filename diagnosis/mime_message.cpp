@@ -1,0 +1,318 @@
+#include "diagnosis/mime_message.hpp"
+
+#include "diagnosis/finding.hpp"
+#include "diagnosis/text.hpp"
+
+#include <gmime/gmime.h>
+#include <iconv.h>
+
+#include <cerrno>
+
+#include <memory>
+#include <mutex>
+
+namespace relaylab::diag {
+
+namespace {
+
+// One reference to a GObject, released on scope exit.
+struct Unref {
+    void operator()(gpointer p) const {
+        if (p) g_object_unref(p);
+    }
+};
+template <typename T>
+using GPtr = std::unique_ptr<T, Unref>;
+
+struct GFree {
+    void operator()(gpointer p) const { g_free(p); }
+};
+using GString_ = std::unique_ptr<char, GFree>;
+
+// Header fields with raw 8-bit bytes (Japanese carriers send them) are tried in these charsets.
+GMimeParserOptions* parser_options() {
+    static GMimeParserOptions* options = [] {
+        g_mime_init();
+        auto* o = g_mime_parser_options_new();
+        const char* fallback[] = {"UTF-8", "CP932", "EUC-JP", nullptr};
+        g_mime_parser_options_set_fallback_charsets(o, fallback);
+        return o;
+    }();
+    return options;
+}
+
+// iconv names for the charsets Japanese mail declares: CP932 and ISO-2022-JP-2 are the supersets
+// that real handsets and Windows clients actually write under the plain names.
+std::string iconv_name(std::string_view declared) {
+    const auto d = lower(trim(declared));
+    if (d == "shift_jis" || d == "shift-jis" || d == "sjis" || d == "x-sjis" || d == "windows-31j" || d == "ms932" ||
+        d == "cp932")
+        return "CP932";
+    if (d == "iso-2022-jp" || d == "iso-2022-jp-2" || d == "csiso2022jp") return "ISO-2022-JP-2";
+    if (d == "euc-jp" || d == "x-euc-jp" || d == "eucjp") return "EUC-JP";
+    if (d.empty() || d == "us-ascii" || d == "ascii" || d == "unknown-8bit" || d == "x-unknown") return "";
+    const char* canon = g_mime_charset_iconv_name(d.c_str());
+    return canon ? canon : d;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (std::size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+        i += n;
+    }
+    return true;
+}
+
+// Undeclared Japanese text: ISO-2022-JP is 7-bit with escapes; otherwise count the byte pairs
+// each of Shift_JIS and EUC-JP would reject and take the one with fewer.
+std::string guess_charset(std::string_view s) {
+    if (contains(s, "\x1b$B") || contains(s, "\x1b$@") || contains(s, "\x1b(J")) return "ISO-2022-JP-2";
+    bool high = false;
+    for (const char c : s) high = high || (static_cast<unsigned char>(c) >= 0x80);
+    if (!high || valid_utf8(s)) return "";
+    std::size_t sjis_bad = 0, euc_bad = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) continue;
+        const auto d = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+        const bool sjis_lead = (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC);
+        const bool sjis_trail = (d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC);
+        const bool sjis_kana = c >= 0xA1 && c <= 0xDF;
+        const bool euc_pair = (c >= 0xA1 && c <= 0xFE && d >= 0xA1 && d <= 0xFE) || (c == 0x8E && d >= 0xA1 && d <= 0xDF);
+        if (!(sjis_kana || (sjis_lead && sjis_trail))) ++sjis_bad;
+        if (!euc_pair) ++euc_bad;
+        if (euc_pair || (sjis_lead && sjis_trail)) ++i;  // the pair's second byte is not a lead
+    }
+    return euc_bad < sjis_bad ? "EUC-JP" : "CP932";
+}
+
+// Converts with iconv, dropping each byte it cannot convert; `bad` counts them.
+std::string convert(std::string_view bytes, const std::string& from, std::size_t& bad) {
+    bad = 0;
+    iconv_t cd = iconv_open("UTF-8", from.c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1)) {
+        bad = bytes.size() + 1;
+        return std::string(bytes);
+    }
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    char buf[4096];
+    auto* in = const_cast<char*>(bytes.data());
+    std::size_t in_left = bytes.size();
+    while (in_left > 0) {
+        char* o = buf;
+        std::size_t o_left = sizeof buf;
+        const auto r = iconv(cd, &in, &in_left, &o, &o_left);
+        out.append(buf, static_cast<std::size_t>(o - buf));
+        if (r == static_cast<std::size_t>(-1) && errno != E2BIG) {
+            ++bad;
+            ++in;
+            --in_left;
+            iconv(cd, nullptr, nullptr, nullptr, nullptr);  // back to the initial shift state
+        }
+    }
+    char* o = buf;
+    std::size_t o_left = sizeof buf;
+    iconv(cd, nullptr, nullptr, &o, &o_left);
+    out.append(buf, static_cast<std::size_t>(o - buf));
+    iconv_close(cd);
+    return out;
+}
+
+std::vector<HeaderField> fields_of(GMimeObject* object) {
+    std::vector<HeaderField> out;
+    GMimeHeaderList* list = g_mime_object_get_header_list(object);
+    const int n = list ? g_mime_header_list_get_count(list) : 0;
+    for (int i = 0; i < n && out.size() < max_header_fields; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+        const char* name = g_mime_header_get_name(h);
+        const char* value = g_mime_header_get_value(h);
+        if (!name) continue;
+        out.push_back({lower(name), to_utf8(value ? value : "", "")});
+    }
+    return out;
+}
+
+// Parses `text` as a message; null when GMime finds none.
+GPtr<GMimeMessage> parse_message(std::string_view text) {
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+    return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), parser_options()));
+}
+
+std::string decoded_bytes(GMimePart* part) {
+    GMimeDataWrapper* content = g_mime_part_get_content(part);
+    if (!content) return {};
+    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(content, mem.get());
+    GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+    if (!bytes) return {};
+    return std::string(reinterpret_cast<const char*>(bytes->data), std::min<std::size_t>(bytes->len, max_part_text_octets));
+}
+
+// Tags out, entities for the few characters bounces use: enough to read a provider's HTML-only notice.
+std::string html_to_text(std::string_view html) {
+    std::string out;
+    bool in_tag = false;
+    for (std::size_t i = 0; i < html.size(); ++i) {
+        const char c = html[i];
+        if (in_tag) {
+            if (c == '>') in_tag = false;
+            continue;
+        }
+        if (c == '<') {
+            const auto tag = lower(html.substr(i + 1, 4));
+            if (tag.starts_with("br") || tag.starts_with("p") || tag.starts_with("/p") || tag.starts_with("div") ||
+                tag.starts_with("/div") || tag.starts_with("tr") || tag.starts_with("li"))
+                out += '\n';
+            in_tag = true;
+            continue;
+        }
+        if (c == '&') {
+            static constexpr std::pair<std::string_view, char> entities[] = {
+                {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+            bool done = false;
+            for (const auto& [name, ch] : entities) {
+                if (html.substr(i, name.size()) == name) {
+                    out += ch;
+                    i += name.size() - 1;
+                    done = true;
+                    break;
+                }
+            }
+            if (done) continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+struct Walk {
+    MimeMessage& out;
+    std::size_t leaves = 0;
+    std::vector<std::string> html;
+};
+
+void walk(GMimeObject* object, std::size_t depth, Walk& w) {
+    if (!object) return;
+    if (depth > max_mime_nesting) {
+        w.out.truncated = true;
+        return;
+    }
+    if (GMIME_IS_MULTIPART(object)) {
+        auto* multipart = GMIME_MULTIPART(object);
+        const int n = g_mime_multipart_get_count(multipart);
+        for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(multipart, i), depth + 1, w);
+        return;
+    }
+    if (GMIME_IS_MESSAGE_PART(object)) {
+        // The returned message: its header fields say who sent what; its body is the user's, not the reporter's.
+        GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+        if (inner && w.out.returned.empty()) w.out.returned = fields_of(GMIME_OBJECT(inner));
+        return;
+    }
+    if (!GMIME_IS_PART(object)) return;
+    if (++w.leaves > max_mime_parts) {
+        w.out.truncated = true;
+        return;
+    }
+    GMimeContentType* ct = g_mime_object_get_content_type(object);
+    const std::string type = ct ? lower(GString_(g_mime_content_type_get_mime_type(ct)).get()) : "text/plain";
+    const char* charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+    auto* part = GMIME_PART(object);
+    if (type == "message/delivery-status" || type == "message/global-delivery-status") {
+        w.out.delivery_status.push_back(to_utf8(decoded_bytes(part), charset ? charset : ""));
+    } else if (type == "message/feedback-report") {
+        if (w.out.feedback_report.empty()) w.out.feedback_report = to_utf8(decoded_bytes(part), "");
+    } else if (type == "text/rfc822-headers" || type == "message/rfc822-headers" || type == "message/global-headers") {
+        if (!w.out.returned.empty()) return;
+        auto headers = decoded_bytes(part);
+        headers += "\n\n";
+        if (auto inner = parse_message(headers)) w.out.returned = fields_of(GMIME_OBJECT(inner.get()));
+    } else if (type == "text/html") {
+        w.html.push_back(html_to_text(to_utf8(decoded_bytes(part), charset ? charset : "")));
+    } else if (type.starts_with("text/")) {
+        w.out.texts.push_back(to_utf8(decoded_bytes(part), charset ? charset : ""));
+    }
+}
+
+// GMime's parser recurses per nested multipart: cut hostile input before the part where nesting
+// could pass our bound, so the parser never sees more Content-Type fields than we would read.
+std::string_view bounded(std::string_view message, bool& cut) {
+    std::size_t seen = 0;
+    for (std::size_t p = 0; (p = message.find("ontent-", p)) != std::string_view::npos; p += 7) {
+        if (p == 0 || (message[p - 1] != 'C' && message[p - 1] != 'c') || lower(message.substr(p, 11)) != "ontent-type") continue;
+        if (++seen > max_mime_parts + max_mime_nesting) {
+            cut = true;
+            return message.substr(0, p - 1);
+        }
+    }
+    return message;
+}
+
+}  // namespace
+
+std::string_view field_value(const std::vector<HeaderField>& fields, std::string_view name) {
+    for (const auto& f : fields)
+        if (f.name == name) return f.value;
+    return {};
+}
+
+std::string to_utf8(std::string_view bytes, std::string_view charset) {
+    const auto guess = guess_charset(bytes);
+    auto from = iconv_name(charset);
+    // A declared charset that the bytes contradict (ISO-2022-JP escapes under "us-ascii") loses.
+    if (from.empty() || (guess == "ISO-2022-JP-2" && from != guess)) from = guess;
+    if (from.empty() || from == "UTF-8") {
+        if (valid_utf8(bytes)) return std::string(bytes);
+        from = guess.empty() ? "CP932" : guess;
+    }
+    std::size_t bad = 0;
+    auto text = convert(bytes, from, bad);
+    if (bad > 0 && !guess.empty() && guess != from) {
+        std::size_t bad2 = 0;
+        auto second = convert(bytes, guess, bad2);
+        if (bad2 < bad) return second;
+    }
+    if (bad > bytes.size()) {  // iconv does not know the charset: keep the ASCII
+        std::string ascii;
+        for (const char c : bytes)
+            if (static_cast<unsigned char>(c) < 0x80) ascii += c;
+        return ascii;
+    }
+    return text;
+}
+
+MimeMessage read_mime(std::string_view message) {
+    MimeMessage out;
+    message = message.substr(0, max_input_octets);
+    bool cut = false;
+    const auto text = bounded(message, cut);
+    out.truncated = cut;
+    auto parsed = parse_message(text);
+    if (parsed) out.headers = fields_of(GMIME_OBJECT(parsed.get()));
+    out.is_mime = parsed && !out.headers.empty();
+    if (!out.is_mime) {
+        out.texts.push_back(to_utf8(message, ""));
+        return out;
+    }
+    GMimeObject* body = g_mime_message_get_mime_part(parsed.get());
+    if (body) {
+        if (GMimeContentType* ct = g_mime_object_get_content_type(body)) {
+            out.content_type = lower(GString_(g_mime_content_type_get_mime_type(ct)).get());
+            if (const char* rt = g_mime_content_type_get_parameter(ct, "report-type")) out.report_type = lower(rt);
+        }
+    }
+    Walk w{out, 0, {}};
+    walk(body, 0, w);
+    if (out.texts.empty()) out.texts = std::move(w.html);
+    return out;
+}
+
+}  // namespace relaylab::diag
