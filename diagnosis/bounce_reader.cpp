@@ -2,6 +2,7 @@
 
 #include "diagnosis/formats/human_text.hpp"
 #include "diagnosis/formats/reporters.hpp"
+#include "diagnosis/formats/ses_json.hpp"
 #include "diagnosis/log_reader.hpp"
 #include "diagnosis/mime_dsn.hpp"
 #include "diagnosis/mime_message.hpp"
@@ -116,6 +117,11 @@ void merge_words(Finding& f, const Finding& w) {
     // A DSN's one-line Diagnostic-Code loses the reply's lines; the words may have kept them.
     if (f.reply && w.reply && f.reply->code == w.reply->code && w.reply->lines.size() > f.reply->lines.size())
         f.reply = w.reply;
+    // "400 4.4.7 Message delayed" is the reporter's word for its queue; the words may quote the
+    // last attempt's own answer.
+    if (f.reply && w.reply && f.reply->enhanced && f.reply->enhanced->subject == 4 && f.reply->enhanced->detail == 7 &&
+        w.reply->code != f.reply->code)
+        f.reply = w.reply;
     if (!f.stage && w.stage && (!f.reply || !w.reply || f.reply->code == w.reply->code)) f.stage = w.stage;
     if (f.remote_host.empty() && f.remote_ip.empty()) {
         f.remote_host = w.remote_host;
@@ -142,12 +148,20 @@ void finish(Finding& f) {
     if (f.action == "failed" && !f.reported_status.empty() && f.reported_status[0] == '4') f.expired = true;
     if (f.expired && f.report == ReportKind::Delayed) f.report = ReportKind::Failure;
     if (f.reply && !f.stage) {
-        if (auto s = stage_from_status(f.reported_status)) {
+        const auto status = !f.reported_status.empty() || !f.reply->enhanced ? f.reported_status : f.reply->enhanced->str();
+        if (auto s = stage_from_status(status)) {
             f.stage = s;
             f.stage_inferred = true;
         }
     }
     if (!f.reply && !f.net && !f.dns_status) infer_from_status(f, !f.remote_host.empty() || !f.remote_ip.empty());
+    // A status alone still names a stage (5.1.7: the sender, at MAIL FROM); marked as inferred.
+    if (!f.stage && !f.dns_status && !f.net && f.report == ReportKind::Failure) {
+        if (auto s = stage_from_status(f.reported_status)) {
+            f.stage = s;
+            f.stage_inferred = true;
+        }
+    }
     if (f.dns_status && f.dns_name.empty() && !f.mx_host_lookup) {
         const auto at = f.recipient.rfind('@');
         if (at != std::string::npos) f.dns_name = lower(f.recipient.substr(at + 1));
@@ -252,7 +266,14 @@ std::vector<Finding> read_bounces(std::string_view message) {
                                       [](const auto& b) { return !field_value(b, "x-remote-mta-ip").empty(); });
     const auto* format = relaylab ? nullptr : formats::recognise(from, subject, human);
 
-    if (dsn.recipients.empty() && !format && m.is_mime && is_auto_reply(m.headers)) {
+    if (dsn.recipients.empty()) {
+        if (auto ses = formats::read_ses_notification(human); !ses.empty()) return ses;
+    }
+    // The words of a relaylab notice are its policy's, true or not: only its DSN is evidence.
+    std::vector<Finding> words;
+    if (!relaylab) words = formats::read_human_text(human, sender);
+    const bool words_tell = std::any_of(words.begin(), words.end(), [](const Finding& w) { return w.reply || w.dns_status || w.net; });
+    if (dsn.recipients.empty() && !format && !words_tell && m.is_mime && is_auto_reply(m.headers)) {
         Finding f;
         f.report = ReportKind::AutoReply;
         f.recipient = address_in(from);
@@ -264,9 +285,6 @@ std::vector<Finding> read_bounces(std::string_view message) {
         return {f};
     }
 
-    // The words of a relaylab notice are its policy's, true or not: only its DSN is evidence.
-    std::vector<Finding> words;
-    if (!relaylab) words = formats::read_human_text(human, sender);
     std::vector<Finding> out;
     if (!dsn.recipients.empty()) {
         for (const auto& block : dsn.recipients) {

@@ -1,6 +1,7 @@
 #include "diagnosis/finding.hpp"
 
 #include "diagnosis/bounce_reader.hpp"
+#include "diagnosis/formats/ses_json.hpp"
 #include "diagnosis/log_reader.hpp"
 #include "smtpclient/reply_parser.hpp"
 
@@ -83,6 +84,9 @@ std::optional<smtp::Reply> parse_reply_text(std::string_view text) {
             break;
         }
     }
+    // Some reporters quote the code twice ("550 550 5.7.1 …"): the second is no text of the reply.
+    auto& head = r.lines.front();
+    if (head.size() > 4 && head.compare(0, 3, std::string_view(digits, 3)) == 0 && head[3] == ' ') head.erase(0, 4);
     r.enhanced = smtp::parse_enhanced_code(r.lines.front(), r.code);
     return r;
 }
@@ -150,6 +154,22 @@ namespace {
 
 // A log excerpt about more recipients than this is read for the first ones only.
 constexpr std::size_t max_log_recipients = 500;
+// The first address in a reply's text ("<bob@isp.example>", "(bob@isp.example)", "to bob@isp.example"), or "".
+std::string address_in_text(std::string_view text) {
+    auto is_addr = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '+' || c == '=';
+    };
+    for (auto at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+        std::size_t a = at, b = at + 1;
+        while (a > 0 && is_addr(text[a - 1])) --a;
+        while (b < text.size() && is_addr(text[b])) ++b;
+        while (b > at + 1 && text[b - 1] == '.') --b;
+        if (a < at && b > at + 1 && text.substr(at + 1, b - at - 1).find('.') != std::string_view::npos)
+            return std::string(text.substr(a, b - a));
+    }
+    return {};
+}
+
 // A pasted multi-line reply longer than this is cut (RFC 5321 sets no limit; real ones have < 10).
 constexpr std::size_t max_bare_reply_lines = 64;
 
@@ -244,6 +264,7 @@ std::vector<Finding> read_all(std::string_view input) {
     const auto body = input.substr(start);
     if (!body.empty() && body.front() == '{') {
         if (auto f = read_relaylab_json(body)) return {*f};
+        if (auto v = formats::read_ses_notification(body); !v.empty()) return v;
     }
     if (looks_like_message(body)) {
         if (auto v = read_bounces(body); !v.empty()) return v;
@@ -254,6 +275,8 @@ std::vector<Finding> read_all(std::string_view input) {
     if (auto f = read_sendmail_log(body)) return {*f};
     if (auto r = bare_reply(body)) {
         Finding f;
+        // "550 5.1.1 <bob@isp.example>: Recipient address rejected": the reply names its recipient.
+        f.recipient = address_in_text(r->text());
         f.reply = std::move(r);
         f.found.push_back("a reply: " + f.reply->one_line());
         return {f};

@@ -112,8 +112,9 @@ bool read_postfix_reason(std::string_view text, Finding& f) {
         }
         if (refused != std::string_view::npos) {
             peer_until(5, refused);
-            f.stage = Stage::Greeting;
             f.reply = parse_reply_text(t.substr(refused + 24));
+            // Postfix words a refused HELO/EHLO the same way as a refused greeting; the reply tells them apart.
+            f.stage = f.reply && contains(lower(f.reply->text()), "helo") ? Stage::Helo : Stage::Greeting;
             f.found.push_back("greeting: " + trim(t.substr(refused + 24)));
             return true;
         }

@@ -95,10 +95,18 @@ struct Anchor {
 std::optional<Anchor> anchor_of(std::string_view line) {
     auto t = ltrim(line);
     for (const auto label : recipient_labels()) {
-        if (istarts(t, label)) {
-            t = ltrim(t.substr(label.size()));
-            break;
+        if (!istarts(t, label)) continue;
+        auto after = t.substr(label.size());
+        while (true) {  // spaces, tabs and ideographic spaces (U+3000) before the colon
+            if (!after.empty() && (after.front() == ' ' || after.front() == '\t')) after.remove_prefix(1);
+            else if (after.starts_with("\xE3\x80\x80")) after.remove_prefix(3);
+            else break;
         }
+        if (after.starts_with(":")) after.remove_prefix(1);
+        else if (after.starts_with("\xEF\xBC\x9A")) after.remove_prefix(3);  // full-width colon
+        else continue;
+        t = ltrim(after);
+        break;
     }
     bool angle = false;
     if (!t.empty() && t.front() == '<') {
@@ -197,6 +205,15 @@ bool read_reply(const std::vector<std::string_view>& lines, Finding& f) {
         }
         if (auto r = parse_reply_text(reply_body(text, paren, quote))) {
             f.reply = std::move(r);
+            // Exchange quotes one "… returned '…'" per attempt: the last attempt's reply is the one.
+            if (quote) {
+                for (std::size_t j = lines.size(); j-- > line_no + 1;) {
+                    const auto q = ifind(lines[j], "returned '");
+                    if (q == std::string_view::npos) continue;
+                    if (auto later = parse_reply_text(reply_body(lines[j].substr(q + 10), false, true))) f.reply = std::move(later);
+                    break;
+                }
+            }
             f.found.push_back("remote reply: " + f.reply->one_line());
             return true;
         }
@@ -208,7 +225,8 @@ bool read_reply(const std::vector<std::string_view>& lines, Finding& f) {
 // "Connected to 192.0.2.25 but …", "192.0.2.25 does not like recipient.", "mx1.isp.example [192.0.2.25]:".
 void read_host(const std::vector<std::string_view>& lines, Finding& f) {
     static constexpr std::string_view leads[] = {"host ", "while talking to ", "connected to ", "receiving server: ",
-                                                 "remote server: "};
+                                                 "remote server: ", "remote server at ", "サーバ: ", "サーバ：",
+                                                 "サーバー: ", "サーバー："};
     for (const auto line : lines) {
         for (const auto lead : leads) {
             for (auto p = ifind(line, lead); p != std::string_view::npos; p = ifind(line, lead, p + 1)) {
@@ -301,8 +319,15 @@ std::vector<TranscriptError> read_transcript(const std::vector<std::string_view>
             if (peer.ends_with(":")) peer.remove_suffix(1);
             host = std::string(peer);
         }
+        if (t.starts_with("<<< 354")) {
+            stage = Stage::Dot;  // the data went; what comes next answers the final dot
+            continue;
+        }
         if (t.starts_with(">>> ")) {
             stage = stage_from_command(t.substr(4));
+            // Sendmail shows neither the 354 nor the dot: an error after ">>> DATA" answers the
+            // message's end (a refused DATA command is rare: it only follows refused recipients).
+            if (stage == Stage::Data) stage = Stage::Dot;
             rcpt.clear();
             if (stage == Stage::Rcpt) {
                 const auto lt = t.find('<');
@@ -458,12 +483,25 @@ std::vector<Finding> read_human_text(std::string_view text, std::string_view sen
             read_words(b.words, f);
             out.push_back(std::move(f));
         }
+        // A list of addresses followed by one reason ("----- Non-delivered information -----"), or
+        // a reason followed by the address: a block without words of its own takes the next block's
+        // evidence, or the words before the first address.
+        Finding shared;
+        read_words(preamble, shared);
+        for (std::size_t i = out.size(); i-- > 0;) {
+            if (!out[i].found.empty() || !blank(blocks[i].words)) continue;
+            const Finding& from = i + 1 < out.size() && !out[i + 1].found.empty() ? out[i + 1] : shared;
+            auto recipient = std::move(out[i].recipient);
+            out[i] = from;
+            out[i].recipient = std::move(recipient);
+        }
     }
     for (const auto& t : transcript) {
         for (auto& f : out) {
             if (!t.recipient.empty() && !f.recipient.empty() && !same_address(t.recipient, f.recipient) && out.size() > 1)
                 continue;
             if (!f.stage || (f.reply && f.reply->code == t.reply.code)) f.stage = t.stage;
+            if (f.reply && f.reply->code == t.reply.code && t.reply.lines.size() > f.reply->lines.size()) f.reply = t.reply;
             if (!f.reply) {
                 f.reply = t.reply;
                 f.dns_status.reset();

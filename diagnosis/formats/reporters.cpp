@@ -34,7 +34,8 @@ const std::vector<ReporterFormat>& reporter_formats() {
          {"Sorry, we were unable to deliver your message to the following address"},
          {"yahoo.com", "yahoo.co.jp", "yahoo-inc.com"}, {}},
         {"docomo", SourceKind::Dsn, {}, {"docomo.ne.jp"}, {}},
-        {"au", SourceKind::Dsn, {}, {"ezweb.ne.jp", "@au.com", "kddi.com", "auone-net.jp"}, {}},
+        {"au", SourceKind::Dsn, {"Your mail sent on:", "The user(s) account is"},
+         {"ezweb.ne.jp", "@au.com", "kddi.com", "auone-net.jp", "dion.ne.jp"}, {}},
         {"softbank", SourceKind::Dsn, {}, {"softbank.ne.jp", "softbank.jp", "vodafone.ne.jp", "disney.ne.jp"}, {}},
         {"biglobe", SourceKind::Dsn, {}, {"biglobe.ne.jp"}, {}},
         {"qmail", SourceKind::Dsn,
@@ -55,6 +56,7 @@ const std::vector<ReporterFormat>& reporter_formats() {
          {"Transcript of session follows", "The original message was received at",
           "The following addresses had permanent fatal errors"},
          {}, {}},
+        {"domino", SourceKind::Dsn, {"------- Failure Reasons", "Lotus Domino", "Domino SMTP"}, {}, {}},
         // Mirapoint / Critical Path style, used by several Japanese ISPs ("Mail System Error - Returned Mail").
         {"mirapoint", SourceKind::Dsn,
          {"Each of the following recipients was rejected by a remote mail server",
@@ -65,10 +67,18 @@ const std::vector<ReporterFormat>& reporter_formats() {
 }
 
 const ReporterFormat* recognise(std::string_view from, std::string_view subject, std::string_view text) {
-    const auto from_l = lower(from);
-    for (const auto& r : reporter_formats()) {
+    // The reporter's own sentences first: a carrier's gateway that runs Postfix writes Postfix's words.
+    for (const auto& r : reporter_formats())
         for (const auto m : r.body)
             if (contains(text, m)) return &r;
+    // Then who sent it: only a mail system's address, so that a person's auto-reply is no bounce.
+    const auto from_l = lower(from);
+    bool daemon = false;
+    for (const std::string_view d : {"mailer-daemon", "postmaster", "mail delivery", "microsoftexchange", "no-reply@",
+                                     "noreply@", "mail administrator"})
+        daemon = daemon || contains(from_l, d);
+    if (!daemon) return nullptr;
+    for (const auto& r : reporter_formats()) {
         bool from_hit = false;
         for (const auto m : r.from) from_hit = from_hit || contains(from_l, m);
         if (!from_hit) continue;
@@ -112,6 +122,23 @@ const std::vector<Phrase>& phrases() {
         {"in response to rcpt to", Meaning::Stage, Stage::Rcpt},
         {"in response to mail from", Meaning::Stage, Stage::Mail},
         {"in response to end of data", Meaning::Stage, Stage::Dot},
+        {"in end of data", Meaning::Stage, Stage::Dot},
+        {"in rcpt to", Meaning::Stage, Stage::Rcpt},
+        {"in mail from", Meaning::Stage, Stage::Mail},
+        {"(end of data)", Meaning::Stage, Stage::Dot},
+        {"(rcpt to)", Meaning::Stage, Stage::Rcpt},
+        {"(mail from)", Meaning::Stage, Stage::Mail},
+        {"command: mail from", Meaning::Stage, Stage::Mail},
+        {"command: rcpt to", Meaning::Stage, Stage::Rcpt},
+        {"failed to connect", Meaning::Stage, Stage::Connect},
+        // Japanese gateways' words for the stage ("after the body was sent", "command: …").
+        {"本文送信後", Meaning::Stage, Stage::Dot},
+        {"本文の送信完了後", Meaning::Stage, Stage::Dot},
+        {"コマンド: mail from", Meaning::Stage, Stage::Mail},
+        {"コマンド：mail from", Meaning::Stage, Stage::Mail},
+        {"コマンド: rcpt to", Meaning::Stage, Stage::Rcpt},
+        {"コマンド：rcpt to", Meaning::Stage, Stage::Rcpt},
+        {"コマンド: data", Meaning::Stage, Stage::Data},
         // DNS.
         {"all relevant mx records point to non-existent hosts", Meaning::MxHostNx},
         {"mx records point to non-existent hosts", Meaning::MxHostNx},
@@ -124,6 +151,8 @@ const std::vector<Phrase>& phrases() {
         {"responded with code nxdomain", Meaning::DnsNxDomain},
         {"no such domain", Meaning::DnsNxDomain},
         {"domain does not exist", Meaning::DnsNxDomain},
+        {"domain doesnt exist", Meaning::DnsNxDomain},
+        {"domain doesn't exist", Meaning::DnsNxDomain},
         {"mx or srv record indicated no smtp service", Meaning::NullMx},
         {"does not accept mail (nullmx)", Meaning::NullMx},
         {"null mx", Meaning::NullMx},
@@ -171,15 +200,16 @@ const std::vector<std::string_view>& reply_markers() {
         "remote host said:", "said:", "the response from the remote server was:", "the response was:",
         "remote server returned '", "remote server returned", "server replied:", "error:", "(reason:", "reason:",
         "diagnostic-code: smtp;", "reported error:", "response:",
+        "the other server returned was:", "returned '", "応答:", "応答：", "エラー内容:", "エラー内容：",
     };
     return rows;
 }
 
 const std::vector<std::string_view>& recipient_labels() {
     static const std::vector<std::string_view> rows = {
-        "intended recipient(s):", "intended recipient:", "original recipient:", "final recipient:", "failed recipient:",
-        "recipient address:", "recipients:", "recipient:", "address:", "to:", "宛先:", "宛先：", "受信者:", "受信者：",
-        "受取人:", "受取人：", "送信先:", "送信先：",
+        "intended recipient(s)", "intended recipient", "could not be delivered to", "original recipient",
+        "final recipient", "failed recipient", "recipient address", "recipients", "recipient", "address", "to",
+        "宛先", "受信者", "受取人", "送信先",
     };
     return rows;
 }
@@ -197,7 +227,8 @@ const std::vector<std::string_view>& returned_message_markers() {
         "below this line is a copy of the message", "this is a copy of the message", "copy of the original message",
         "original message headers", "original message follows", "----- original message", "original message header",
         "header of the original message", "headers of the original message", "returned mail follows",
-        "content-type: message/rfc822", "the original message was:", "------ original message",
+        "content-type: message/rfc822", "the original message was:", "------ original message", "------- returned message",
+        "元のメールのヘッダ", "元のメッセージのヘッダ", "送信されたメールのヘッダ",
     };
     return rows;
 }

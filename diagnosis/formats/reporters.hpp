@@ -47,7 +47,8 @@ const std::vector<Phrase>& phrases();
 
 // Words after which a reporter quotes the remote's reply ("Remote host said:", "The response was:").
 const std::vector<std::string_view>& reply_markers();
-// Labels that may stand before a recipient's address at the start of a line ("Recipient:", "宛先:").
+// Labels that may stand before a recipient's address at the start of a line, followed by a colon
+// (ASCII or full-width, after any spaces): "Recipient: <bob@…>", "宛先　　: bob@…".
 const std::vector<std::string_view>& recipient_labels();
 // Words in a sentence just before the only recipient's address ("Your message to ", "delivered to ").
 const std::vector<std::string_view>& recipient_lead_ins();
