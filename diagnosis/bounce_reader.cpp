@@ -297,8 +297,10 @@ std::vector<Finding> read_bounces(std::string_view message) {
             out.push_back(std::move(f));
         }
     } else {
+        // Words alone (a Japanese gateway's sentence about an address) count when a mail system sent them.
+        const bool mail_system = m.is_mime && formats::from_mail_system(from);
         for (auto& w : words) {
-            if (!format && !has_evidence(w)) continue;
+            if (!format && !has_evidence(w) && !(mail_system && !w.recipient.empty() && !w.diagnostic_text.empty())) continue;
             out.push_back(std::move(w));
         }
         // Exim names the failed recipients in a header field when its words do not.

@@ -68,26 +68,25 @@ bool valid_utf8(std::string_view s) {
     return true;
 }
 
-// Undeclared Japanese text: ISO-2022-JP is 7-bit with escapes; otherwise count the byte pairs
-// each of Shift_JIS and EUC-JP would reject and take the one with fewer.
+// Undeclared Japanese text: ISO-2022-JP is 7-bit with escapes. Shift_JIS and EUC-JP accept much
+// of each other's bytes, so count the kana each would see (Japanese prose is full of them), then
+// the byte pairs each would reject.
 std::string guess_charset(std::string_view s) {
     if (contains(s, "\x1b$B") || contains(s, "\x1b$@") || contains(s, "\x1b(J")) return "ISO-2022-JP-2";
     bool high = false;
     for (const char c : s) high = high || (static_cast<unsigned char>(c) >= 0x80);
     if (!high || valid_utf8(s)) return "";
-    std::size_t sjis_bad = 0, euc_bad = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
+    std::size_t sjis_kana = 0, euc_kana = 0, sjis_bad = 0, euc_bad = 0;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) continue;
-        const auto d = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-        const bool sjis_lead = (c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC);
-        const bool sjis_trail = (d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC);
-        const bool sjis_kana = c >= 0xA1 && c <= 0xDF;
-        const bool euc_pair = (c >= 0xA1 && c <= 0xFE && d >= 0xA1 && d <= 0xFE) || (c == 0x8E && d >= 0xA1 && d <= 0xDF);
-        if (!(sjis_kana || (sjis_lead && sjis_trail))) ++sjis_bad;
-        if (!euc_pair) ++euc_bad;
-        if (euc_pair || (sjis_lead && sjis_trail)) ++i;  // the pair's second byte is not a lead
+        const auto d = static_cast<unsigned char>(s[i + 1]);
+        if ((c == 0xA4 || c == 0xA5) && d >= 0xA1 && d <= 0xF6) ++euc_kana;
+        if ((c == 0x82 && d >= 0x9F && d <= 0xF1) || (c == 0x83 && d >= 0x40 && d <= 0x96)) ++sjis_kana;
+        if (c >= 0x80 && !((c >= 0xA1 && c <= 0xFE && d >= 0xA1 && d <= 0xFE) || c == 0x8E)) ++euc_bad;
+        if (((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC)) && !((d >= 0x40 && d <= 0x7E) || (d >= 0x80 && d <= 0xFC)))
+            ++sjis_bad;
     }
+    if (euc_kana != sjis_kana) return euc_kana > sjis_kana ? "EUC-JP" : "CP932";
     return euc_bad < sjis_bad ? "EUC-JP" : "CP932";
 }
 

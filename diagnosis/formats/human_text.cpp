@@ -286,6 +286,7 @@ void read_hash_status(std::string_view words, Finding& f) {
 
 std::string collapsed(std::string_view words) {
     std::string out;
+    while (!words.empty() && (words.front() == ':' || std::isspace(static_cast<unsigned char>(words.front())))) words.remove_prefix(1);
     for (const char c : words) {
         if (out.size() >= max_diagnostic_octets) break;
         if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {

@@ -66,18 +66,22 @@ const std::vector<ReporterFormat>& reporter_formats() {
     return rows;
 }
 
+bool from_mail_system(std::string_view from) {
+    const auto from_l = lower(from);
+    for (const std::string_view d : {"mailer-daemon", "postmaster", "mail delivery", "microsoftexchange", "no-reply@",
+                                     "noreply@", "mail administrator", "mail router"})
+        if (contains(from_l, d)) return true;
+    return false;
+}
+
 const ReporterFormat* recognise(std::string_view from, std::string_view subject, std::string_view text) {
     // The reporter's own sentences first: a carrier's gateway that runs Postfix writes Postfix's words.
     for (const auto& r : reporter_formats())
         for (const auto m : r.body)
             if (contains(text, m)) return &r;
     // Then who sent it: only a mail system's address, so that a person's auto-reply is no bounce.
+    if (!from_mail_system(from)) return nullptr;
     const auto from_l = lower(from);
-    bool daemon = false;
-    for (const std::string_view d : {"mailer-daemon", "postmaster", "mail delivery", "microsoftexchange", "no-reply@",
-                                     "noreply@", "mail administrator"})
-        daemon = daemon || contains(from_l, d);
-    if (!daemon) return nullptr;
     for (const auto& r : reporter_formats()) {
         bool from_hit = false;
         for (const auto m : r.from) from_hit = from_hit || contains(from_l, m);

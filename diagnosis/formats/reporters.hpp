@@ -22,6 +22,8 @@ struct ReporterFormat {
 
 // In order: the first that matches wins, so specific rows come before generic ones.
 const std::vector<ReporterFormat>& reporter_formats();
+// True when the From: field is a mail system's (MAILER-DAEMON, postmaster, …), not a person's.
+bool from_mail_system(std::string_view from);
 // The reporter of a bounce: from its From: and Subject: fields and its human-readable text.
 const ReporterFormat* recognise(std::string_view from, std::string_view subject, std::string_view text);
 
