@@ -1,6 +1,7 @@
 #include "diagnosis/mime_message.hpp"
 
 #include "diagnosis/finding.hpp"
+#include "diagnosis/mime_dsn.hpp"
 #include "diagnosis/text.hpp"
 
 #include <gmime/gmime.h>
@@ -123,6 +124,17 @@ std::string convert(std::string_view bytes, const std::string& from, std::size_t
     return out;
 }
 
+// Only the fields the readers use are decoded (RFC 2047 decoding of every Received: costs more
+// than the rest of a bounce).
+bool field_wanted(std::string_view name) {
+    static constexpr std::string_view wanted[] = {
+        "from", "to", "subject", "date", "message-id", "return-path", "auto-submitted", "precedence", "x-autoreply",
+        "x-autorespond", "x-failed-recipients", "x-original-to", "delivered-to", "content-type"};
+    for (const auto w : wanted)
+        if (w == name) return true;
+    return false;
+}
+
 std::vector<HeaderField> fields_of(GMimeObject* object) {
     std::vector<HeaderField> out;
     GMimeHeaderList* list = g_mime_object_get_header_list(object);
@@ -130,9 +142,11 @@ std::vector<HeaderField> fields_of(GMimeObject* object) {
     for (int i = 0; i < n && out.size() < max_header_fields; ++i) {
         GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
         const char* name = g_mime_header_get_name(h);
-        const char* value = g_mime_header_get_value(h);
         if (!name) continue;
-        out.push_back({lower(name), to_utf8(value ? value : "", "")});
+        auto lname = lower(name);
+        if (!field_wanted(lname)) continue;
+        const char* value = g_mime_header_get_value(h);
+        out.push_back({std::move(lname), to_utf8(value ? value : "", "")});
     }
     return out;
 }
@@ -192,6 +206,38 @@ std::string html_to_text(std::string_view html) {
     return out;
 }
 
+// The returned message (message/rfc822, last in a report: RFC 6522 §3) is read for its header
+// fields only, here: GMime never builds it (each of its fields would be an object to make and free).
+// Returns the text GMime is to parse; `returned` gets the returned message's header block.
+std::string_view without_returned_message(std::string_view message, std::string_view& returned) {
+    auto blank_after = [&](std::size_t from) {
+        auto lf = message.find("\n\n", from);
+        const auto crlf = message.find("\r\n\r\n", from);
+        if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf)) return crlf + 4;
+        return lf == std::string_view::npos ? lf : lf + 2;
+    };
+    for (std::size_t p = 0; (p = message.find("/rfc822", p)) != std::string_view::npos; p += 7) {
+        if (p < 7 || lower(message.substr(p - 7, 7)) != "message" || message.substr(p + 7, 1) == "-") continue;
+        const auto body = blank_after(p);  // the part's own header block ends here
+        if (body == std::string_view::npos) return message;
+        const auto end = blank_after(body);
+        returned = message.substr(body, end == std::string_view::npos ? message.size() - body : end - body);
+        return message.substr(0, body);
+    }
+    return message;
+}
+
+std::vector<HeaderField> read_header_text(std::string_view headers) {
+    std::vector<HeaderField> out;
+    std::size_t pos = 0;
+    for (auto& f : read_field_block(headers, pos)) {
+        if (!field_wanted(f.name)) continue;
+        GString_ decoded(g_mime_utils_header_decode_text(parser_options(), f.value.c_str()));
+        out.push_back({std::move(f.name), to_utf8(decoded ? decoded.get() : f.value.c_str(), "")});
+    }
+    return out;
+}
+
 struct Walk {
     MimeMessage& out;
     std::size_t leaves = 0;
@@ -231,9 +277,8 @@ void walk(GMimeObject* object, std::size_t depth, Walk& w) {
         if (w.out.feedback_report.empty()) w.out.feedback_report = to_utf8(decoded_bytes(part), "");
     } else if (type == "text/rfc822-headers" || type == "message/rfc822-headers" || type == "message/global-headers") {
         if (!w.out.returned.empty()) return;
-        auto headers = decoded_bytes(part);
-        headers += "\n\n";
-        if (auto inner = parse_message(headers)) w.out.returned = fields_of(GMIME_OBJECT(inner.get()));
+        // A header block needs no second MIME parse: RFC 5322 fields, RFC 2047 words decoded.
+        w.out.returned = read_header_text(decoded_bytes(part));
     } else if (type == "text/html") {
         w.html.push_back(html_to_text(to_utf8(decoded_bytes(part), charset ? charset : "")));
     } else if (type.starts_with("text/")) {
@@ -292,7 +337,9 @@ MimeMessage read_mime(std::string_view message) {
     MimeMessage out;
     message = message.substr(0, max_input_octets);
     bool cut = false;
-    const auto text = bounded(message, cut);
+    std::string_view returned;
+    const auto text = bounded(without_returned_message(message, returned), cut);
+    if (!returned.empty()) out.returned = read_header_text(returned);
     out.truncated = cut;
     auto parsed = parse_message(text);
     if (parsed) out.headers = fields_of(GMIME_OBJECT(parsed.get()));

@@ -15,18 +15,29 @@ namespace {
 
 using smtp::Stage;
 
-char low(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII only, inline: this runs over every line of every bounce (the locale's tolower is a call).
+char low(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 // `needle` (lower-case) in `hay`, ignoring ASCII case; npos when absent.
 std::size_t ifind(std::string_view hay, std::string_view needle, std::size_t from = 0) {
     if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
+    const char first = needle[0];
+    const char first_upper = first >= 'a' && first <= 'z' ? static_cast<char>(first - ('a' - 'A')) : first;
     for (std::size_t i = from; i + needle.size() <= hay.size(); ++i) {
-        if (low(hay[i]) != needle[0]) continue;
+        if (hay[i] != first && hay[i] != first_upper) continue;
         std::size_t k = 1;
         while (k < needle.size() && low(hay[i + k]) == needle[k]) ++k;
         if (k == needle.size()) return i;
     }
     return std::string_view::npos;
+}
+
+// `s` lower-cased (ASCII) into a buffer reused per thread: one pass per line instead of one per marker.
+std::string_view lowered(std::string_view s) {
+    thread_local std::string buffer;
+    buffer.assign(s);
+    for (auto& c : buffer) c = low(c);
+    return buffer;
 }
 
 bool istarts(std::string_view s, std::string_view prefix_lower) {
@@ -136,8 +147,9 @@ std::optional<std::size_t> reply_start(std::string_view line, bool& marker_open)
     };
     const auto first = strip(0);
     if (parse_reply_text(line.substr(first, 4))) return first;
+    const auto low_line = lowered(line);
     for (const auto marker : reply_markers()) {
-        const auto m = ifind(line, marker);
+        const auto m = low_line.find(marker);
         if (m == std::string_view::npos) continue;
         const auto p = strip(m + marker.size());
         if (p >= line.size()) {
@@ -424,7 +436,8 @@ std::vector<Finding> read_human_text(std::string_view text, std::string_view sen
     // The reporter's words end where the returned message begins.
     for (std::size_t i = 0; i < lines.size(); ++i) {
         bool end = false;
-        for (const auto m : returned_message_markers()) end = end || ifind(lines[i], m) != std::string_view::npos;
+        const auto low_line = lowered(lines[i]);
+        for (const auto m : returned_message_markers()) end = end || low_line.find(m) != std::string_view::npos;
         if (end) {
             lines.resize(i);
             break;
