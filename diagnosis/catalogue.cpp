@@ -16,7 +16,9 @@ const std::string isp_zone = R"({ "names": {
   "dangling.example": { "mx": [ {"preference": 10, "host": "mx.gone.example"} ] },
   "broken.example":  { "behaviour": "servfail" },
   "refusing.example": { "behaviour": "refused" },
-  "silent.example":  { "behaviour": "drop" }
+  "silent.example":  { "behaviour": "drop" },
+  "docomo.ne.jp":    { "mx": [ {"preference": 10, "host": "mfsmax.docomo.ne.jp"} ] },
+  "mfsmax.docomo.ne.jp": { "a": ["127.0.0.21"] }
 } })";
 
 // Both MX hosts behave the same way (a failure that is "on all MX").
@@ -78,30 +80,83 @@ std::vector<FailureCase> build() {
                      "xxx.......@docomo.ne.jp"));
     v.push_back(make("mail-550-571-policy", FC::SenderRejected, "the MX refuses a well-formed sender by policy at MAIL FROM",
                      both(R"({"mail": {"reply": "550 5.7.1 Sender rejected by local policy"}})")));
-    v.push_back(expiring("mail-451-expiry", FC::TemporaryFailure, "the MX answers 451 to MAIL FROM until the lifetime ends",
+    v.push_back(expiring("mail-451-expiry", FC::SystemError, "the MX has a local problem and answers 451 to MAIL FROM until the lifetime ends",
                          both(R"({"mail": {"reply": "451 4.3.0 Temporary local problem, try again later"}})")));
     // RCPT TO.
     v.push_back(make("rcpt-550-511", FC::RecipientUnknown, "the recipient's mailbox does not exist",
                      both(R"({"rcpt": {"reply": "550 5.1.1 <bob@isp.example>: Recipient address rejected: User unknown"}})")));
     v.push_back(make("rcpt-550-bare-unknown", FC::RecipientUnknown, "the recipient's mailbox does not exist (no enhanced code)",
                      both(R"({"rcpt": {"reply": "550 No such user here"}})")));
-    v.push_back(make("rcpt-552-quota", FC::RecipientRejected, "the recipient's mailbox is full",
+    v.push_back(make("rcpt-552-quota", FC::MailboxFull, "the recipient's mailbox is full",
                      both(R"({"rcpt": {"reply": "552 5.2.2 Mailbox full"}})")));
-    v.push_back(make("rcpt-550-571-relay", FC::RecipientRejected, "the MX refuses to relay to this recipient (policy)",
+    v.push_back(make("rcpt-550-571-relay", FC::RelayingDenied, "the MX refuses to relay to this recipient: it is not the domain's mail server",
                      both(R"({"rcpt": {"reply": "550 5.7.1 Relaying denied"}})")));
     v.push_back(expiring("rcpt-450-greylist-expiry", FC::TemporaryFailure, "the MX greylists the recipient with 450 until the lifetime ends",
                          both(R"({"rcpt": {"reply": "450 4.7.1 Greylisted, please try again later"}})")));
     // DATA and the final dot.
-    v.push_back(make("data-554-560", FC::DataRejected, "the MX refuses the DATA command (554 5.6.0)",
+    v.push_back(make("data-554-560", FC::ContentError, "the MX refuses the DATA command: it does not take the message's format (554 5.6.0)",
                      both(R"({"data": {"reply": "554 5.6.0 Message format not accepted"}})")));
     v.push_back(make("dot-552-size", FC::MessageTooLarge, "the message is larger than the MX accepts (552 after the final dot)",
                      both(R"({"dot": {"reply": "552 5.3.4 Message size exceeds fixed maximum message size"}})")));
-    v.push_back(make("dot-554-content", FC::MessageRejected, "the MX refuses the message's content after the final dot",
+    v.push_back(make("dot-554-content", FC::SpamDetected, "the MX's filter judges the message to be spam after the final dot",
                      both(R"({"dot": {"reply": "554 5.7.1 Message rejected as spam"}})")));
-    v.push_back(expiring("dot-451-expiry", FC::TemporaryFailure, "the MX answers 451 after the final dot until the lifetime ends",
+    v.push_back(expiring("dot-451-expiry", FC::SystemError, "the MX cannot write its queue file and answers 451 after the final dot until the lifetime ends",
                          both(R"({"dot": {"reply": "451 4.3.0 Error: queue file write error"}})")));
     v.push_back(expiring("data-dropped-expiry", FC::TemporaryFailure, "the MX drops the connection in the middle of the message text until the lifetime ends",
                          both(R"({"data_body": {"action": "drop", "after_bytes": 10}})")));
+    // The finer classes real bounces name (docs/taxonomy.md): who must act differs for each.
+    v.push_back(make("rcpt-550-521-disabled", FC::MailboxDisabled, "the recipient's account is disabled",
+                     both(R"({"rcpt": {"reply": "550 5.2.1 The email account that you tried to reach is disabled"}})")));
+    v.push_back(expiring("rcpt-452-422-quota-expiry", FC::MailboxFull, "the recipient's mailbox stays full (452 4.2.2) until the lifetime ends",
+                         both(R"({"rcpt": {"reply": "452 4.2.2 Mailbox full, try again later"}})")));
+    v.push_back(make("rcpt-551-moved", FC::RecipientMoved, "the recipient's mailbox has moved to another address",
+                     both(R"({"rcpt": {"reply": "551 5.1.6 User has moved; please try <bob@new.example>"}})")));
+    v.push_back(make("dot-550-docomo-filter", FC::RecipientFilter,
+                     "the docomo recipient's designated-senders filter refuses the sender (docomo answers 550 Unknown user at end of DATA)",
+                     {{"127.0.0.21", R"({"dot": {"reply": "550 Unknown user bob@docomo.ne.jp"}})"}}, "bob@docomo.ne.jp",
+                     "alice@ezweb.ne.jp"));
+    v.push_back(make("rcpt-552-docomo-too-many", FC::RateLimited,
+                     "docomo limits the sender's sending rate (552 Too many recipients), not a full mailbox",
+                     {{"127.0.0.21", R"({"rcpt": {"reply": "552 Too many recipients"}})"}}, "bob@docomo.ne.jp", "alice@ezweb.ne.jp"));
+    v.push_back(make("dot-550-5726-auth", FC::AuthFailure, "the gateway's mail fails SPF and DKIM: the carrier must fix its authentication",
+                     both(R"({"dot": {"reply": ["550-5.7.26 This mail has been blocked because the sender is", "550-5.7.26 unauthenticated. Receivers require all senders to authenticate", "550 5.7.26 with either SPF or DKIM."]}})")));
+    v.push_back(make("dot-550-5723-spf", FC::AuthFailure, "the gateway's IP is not in the sender domain's SPF record",
+                     both(R"({"dot": {"reply": "550 5.7.23 SPF validation failed for the sending domain"}})")));
+    v.push_back(make("rcpt-550-5725-ptr", FC::PtrRequired, "the gateway's IP has no PTR record",
+                     both(R"({"rcpt": {"reply": "550 5.7.25 The IP address sending this message does not have a PTR record setup"}})")));
+    v.push_back(make("greeting-554-spamhaus", FC::IpBlocklisted, "the gateway's IP is on a DNS block list",
+                     both(R"({"greeting": {"reply": "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org"}})")));
+    v.push_back(make("mail-550-reputation", FC::BadReputation, "the gateway's IP has a poor reputation at the MX",
+                     both(R"({"mail": {"reply": "550 5.7.1 Mail from your IP is refused because of its poor reputation"}})")));
+    v.push_back(expiring("greeting-421-conns-expiry", FC::TooManyConnections,
+                         "the MX refuses every session: too many connections from the gateway, until the lifetime ends",
+                         both(R"({"greeting": {"reply": "421 4.7.0 Too many concurrent SMTP connections from this IP"}})")));
+    v.push_back(expiring("rcpt-450-rate-expiry", FC::RateLimited, "the MX rate-limits the gateway until the lifetime ends",
+                         both(R"({"rcpt": {"reply": "450 4.7.1 Rate limit exceeded, slow down"}})")));
+    v.push_back(make("dot-554-virus", FC::VirusDetected, "the MX finds a virus in the message",
+                     both(R"({"dot": {"reply": "554 5.7.1 Virus found: Eicar-Test-Signature"}})")));
+    v.push_back(make("dot-552-523-limit", FC::ExceedsLimit, "the message is larger than this recipient's mailbox accepts",
+                     both(R"({"dot": {"reply": "552 5.2.3 Message exceeds the recipient's size limit"}})")));
+    v.push_back(make("dot-550-header", FC::NotRfcCompliant, "the MX refuses the message header as not RFC 5322 compliant",
+                     both(R"({"dot": {"reply": "550 5.6.0 Message is not RFC 5322 compliant: missing Date header"}})")));
+    v.push_back(make("dot-554-attachment", FC::ContentError, "the MX refuses the message for an attachment type",
+                     both(R"({"dot": {"reply": "554 5.6.1 Banned file type in attachment"}})")));
+    v.push_back(make("mail-530-starttls", FC::TlsRequired, "the MX takes mail only over TLS",
+                     both(R"({"mail": {"reply": "530 5.7.0 Must issue a STARTTLS command first"}})")));
+    v.push_back(make("mail-530-auth-required", FC::SecurityError, "the MX requires SMTP authentication",
+                     both(R"({"mail": {"reply": "530 5.7.0 Authentication required"}})")));
+    v.push_back(make("greeting-521-no-mail", FC::NotAccepting, "the MX accepts no mail at all (RFC 7504 521)",
+                     both(R"({"greeting": {"reply": "521 5.3.2 mx.isp.example does not accept mail"}})")));
+    v.push_back(expiring("rcpt-452-431-expiry", FC::SystemFull, "the MX is out of storage until the lifetime ends",
+                         both(R"({"rcpt": {"reply": "452 4.3.1 Insufficient system storage"}})")));
+    v.push_back(make("dot-554-mailer", FC::MailerError, "the MX's local delivery program fails",
+                     both(R"({"dot": {"reply": "554 5.3.0 Mailer error: procmail exited with status 1"}})")));
+    v.push_back(make("rcpt-500-syntax", FC::SyntaxError, "the MX does not understand the gateway's RCPT TO command",
+                     both(R"({"rcpt": {"reply": "500 5.5.1 Command unrecognized"}})")));
+    v.push_back(make("rcpt-550-policy", FC::PolicyViolation, "the MX refuses the recipient by a site policy that names no finer cause",
+                     both(R"({"rcpt": {"reply": "550 5.7.1 Refused by administrative prohibition"}})")));
+    v.push_back(make("rcpt-550-recipient-rule", FC::RecipientFilter, "the recipient accepts mail only from chosen senders",
+                     both(R"({"rcpt": {"reply": "550 5.7.1 Message rejected due to user rules"}})")));
     return v;
 }
 

@@ -23,7 +23,7 @@ struct FailureCase {
     std::map<std::string, std::string> mtas;         // listen IP (127.0.0.x) → world::MtaScript JSON
 };
 
-// The built-in catalogue (at least 25 cases). Zones use names under .example; MTAs 127.0.0.2x.
+// The built-in catalogue (at least 45 cases). Zones use names under .example; MTAs 127.0.0.2x.
 const std::vector<FailureCase>& failure_catalogue();
 
 }  // namespace relaylab::diag

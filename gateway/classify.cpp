@@ -1,5 +1,7 @@
 #include "gateway/classify.hpp"
 
+#include "gateway/reply_rules.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -12,28 +14,83 @@ namespace {
 using smtp::Stage;
 using FC = FailureClass;
 
-constexpr std::array<std::pair<FailureClass, std::string_view>, 21> class_names{{
-    {FC::Delivered, "delivered"},
-    {FC::DnsNxdomain, "dns_nxdomain"},
-    {FC::DnsNodata, "dns_nodata"},
-    {FC::BadDomain, "bad_domain"},
-    {FC::NullMx, "null_mx"},
-    {FC::MxNoAddress, "mx_no_address"},
-    {FC::DnsTemporary, "dns_temporary"},
-    {FC::ConnectFailed, "connect_failed"},
-    {FC::GreetingRejected, "greeting_rejected"},
-    {FC::HeloRejected, "helo_rejected"},
-    {FC::SenderRejected, "sender_rejected"},
-    {FC::RecipientUnknown, "recipient_unknown"},
-    {FC::RecipientRejected, "recipient_rejected"},
-    {FC::DataRejected, "data_rejected"},
-    {FC::MessageRejected, "message_rejected"},
-    {FC::MessageTooLarge, "message_too_large"},
-    {FC::ProtocolError, "protocol_error"},
-    {FC::TemporaryFailure, "temporary_failure"},
-    {FC::MailLoop, "mail_loop"},
-    {FC::LocalError, "local_error"},
-    {FC::Expired, "expired"},
+// One row per class: its name in files, Sisimai's reason, who acts, permanence, and the RFC 3463 /
+// RFC 7372 subject.detail it stands for when the remote gives none (docs/taxonomy.md).
+struct ClassRow {
+    FailureClass failure;
+    std::string_view name;
+    Reason reason;
+    Actor actor;
+    Permanence permanence;
+    int subject, detail;
+};
+using A = Actor;
+using P = Permanence;
+using R = Reason;
+constexpr ClassRow class_rows[] = {
+    {FC::Delivered, "delivered", R::Delivered, A::Nobody, P::NotAFailure, 0, 0},
+    {FC::DnsNxdomain, "dns_nxdomain", R::HostUnknown, A::HandsetUser, P::Permanent, 1, 2},
+    {FC::DnsNodata, "dns_nodata", R::HostUnknown, A::RemoteAdmin, P::Permanent, 4, 4},
+    {FC::BadDomain, "bad_domain", R::HostUnknown, A::HandsetUser, P::Permanent, 1, 2},
+    {FC::NullMx, "null_mx", R::NotAccept, A::HandsetUser, P::Permanent, 1, 10},
+    {FC::MxNoAddress, "mx_no_address", R::HostUnknown, A::RemoteAdmin, P::Permanent, 4, 4},
+    {FC::DnsTemporary, "dns_temporary", R::NetworkError, A::RemoteAdmin, P::Temporary, 4, 3},
+    {FC::ConnectFailed, "connect_failed", R::NetworkError, A::RemoteAdmin, P::Temporary, 4, 1},
+    {FC::GreetingRejected, "greeting_rejected", R::Blocked, A::Carrier, P::AsReplied, 3, 2},
+    {FC::HeloRejected, "helo_rejected", R::Blocked, A::Carrier, P::AsReplied, 5, 0},
+    {FC::SenderRejected, "sender_rejected", R::Rejected, A::HandsetUser, P::AsReplied, 1, 7},
+    {FC::RecipientUnknown, "recipient_unknown", R::UserUnknown, A::HandsetUser, P::AsReplied, 1, 1},
+    {FC::RecipientRejected, "recipient_rejected", R::Filtered, A::RemoteAdmin, P::AsReplied, 1, 0},
+    {FC::DataRejected, "data_rejected", R::ContentError, A::RemoteAdmin, P::AsReplied, 0, 0},
+    {FC::MessageRejected, "message_rejected", R::ContentError, A::RemoteAdmin, P::AsReplied, 0, 0},
+    {FC::MessageTooLarge, "message_too_large", R::MesgTooBig, A::HandsetUser, P::AsReplied, 3, 4},
+    {FC::ProtocolError, "protocol_error", R::SyntaxError, A::RemoteAdmin, P::Temporary, 5, 0},
+    {FC::TemporaryFailure, "temporary_failure", R::OnHold, A::Nobody, P::Temporary, 0, 0},
+    {FC::MailLoop, "mail_loop", R::NetworkError, A::Carrier, P::Permanent, 4, 6},
+    {FC::LocalError, "local_error", R::SystemError, A::Carrier, P::Temporary, 3, 0},
+    {FC::Expired, "expired", R::Expired, A::RemoteAdmin, P::Permanent, 4, 7},
+    {FC::MailboxFull, "mailbox_full", R::MailboxFull, A::Recipient, P::AsReplied, 2, 2},
+    {FC::MailboxDisabled, "mailbox_disabled", R::Suspend, A::Recipient, P::AsReplied, 2, 1},
+    {FC::RecipientMoved, "recipient_moved", R::HasMoved, A::HandsetUser, P::AsReplied, 1, 6},
+    {FC::RecipientFilter, "recipient_filter", R::Filtered, A::Recipient, P::AsReplied, 7, 1},
+    {FC::AuthFailure, "auth_failure", R::AuthFailure, A::Carrier, P::AsReplied, 7, 26},
+    {FC::IpBlocklisted, "ip_blocklisted", R::Blocked, A::Carrier, P::AsReplied, 7, 1},
+    {FC::BadReputation, "bad_reputation", R::BadReputation, A::Carrier, P::AsReplied, 7, 1},
+    {FC::PtrRequired, "ptr_required", R::RequirePtr, A::Carrier, P::AsReplied, 7, 25},
+    {FC::RateLimited, "rate_limited", R::Speeding, A::Carrier, P::AsReplied, 7, 0},
+    {FC::TooManyConnections, "too_many_connections", R::TooManyConn, A::Carrier, P::AsReplied, 4, 5},
+    {FC::RelayingDenied, "relaying_denied", R::NoRelaying, A::RemoteAdmin, P::AsReplied, 7, 1},
+    {FC::SpamDetected, "spam_detected", R::SpamDetected, A::HandsetUser, P::AsReplied, 7, 1},
+    {FC::VirusDetected, "virus_detected", R::VirusDetected, A::HandsetUser, P::AsReplied, 7, 1},
+    {FC::ExceedsLimit, "exceeds_limit", R::ExceedLimit, A::HandsetUser, P::AsReplied, 2, 3},
+    {FC::ContentError, "content_error", R::ContentError, A::HandsetUser, P::AsReplied, 6, 0},
+    {FC::NotRfcCompliant, "not_rfc_compliant", R::NotCompliantRfc, A::Carrier, P::AsReplied, 6, 0},
+    {FC::TlsRequired, "tls_required", R::SecurityError, A::Carrier, P::AsReplied, 7, 10},
+    {FC::StartTlsFailed, "starttls_failed", R::FailedStartTls, A::Carrier, P::AsReplied, 7, 5},
+    {FC::SecurityError, "security_error", R::SecurityError, A::Carrier, P::AsReplied, 7, 0},
+    {FC::NotAccepting, "not_accepting", R::NotAccept, A::HandsetUser, P::AsReplied, 3, 2},
+    {FC::SystemError, "system_error", R::SystemError, A::RemoteAdmin, P::AsReplied, 3, 0},
+    {FC::SystemFull, "system_full", R::SystemFull, A::RemoteAdmin, P::AsReplied, 3, 1},
+    {FC::SyntaxError, "syntax_error", R::SyntaxError, A::Carrier, P::AsReplied, 5, 2},
+    {FC::MailerError, "mailer_error", R::MailerError, A::RemoteAdmin, P::AsReplied, 3, 0},
+    {FC::PolicyViolation, "policy_violation", R::PolicyViolation, A::RemoteAdmin, P::AsReplied, 7, 1},
+    {FC::Delayed, "delayed", R::OnHold, A::Nobody, P::Temporary, 0, 0},
+    {FC::AutoReply, "auto_reply", R::Vacation, A::Nobody, P::NotAFailure, 0, 0},
+    {FC::AbuseFeedback, "abuse_feedback", R::Feedback, A::Carrier, P::NotAFailure, 0, 0},
+};
+
+const ClassRow& row(FailureClass c) {
+    for (const auto& r : class_rows)
+        if (r.failure == c) return r;
+    return class_rows[0];
+}
+
+constexpr std::array<std::pair<Actor, std::string_view>, 5> actor_names{{
+    {A::HandsetUser, "handset_user"},
+    {A::Carrier, "carrier"},
+    {A::Recipient, "recipient"},
+    {A::RemoteAdmin, "remote_admin"},
+    {A::Nobody, "nobody"},
 }};
 
 // Texts that say the mailbox does not exist, as the common MTAs word it (lower case).
@@ -48,14 +105,7 @@ DsnStatus status(int k, int s, int d) { return DsnStatus{k, s, d}; }
 // RFC 3463: X.0.0 says nothing; X.1.0 says only "something about an address".
 bool generic(const smtp::EnhancedCode& e) { return (e.subject == 0 && e.detail == 0) || (e.subject == 1 && e.detail == 0); }
 
-Classification make(FailureClass f, DsnStatus s) {
-    Classification c;
-    c.failure = f;
-    c.reason = reason_of(f);
-    c.permanent = is_permanent(f);
-    c.status = s;
-    return c;
-}
+Classification make(FailureClass f, DsnStatus s) { return classification_of(f, s); }
 
 Classification classify_dns(const DeliveryOutcome& o) {
     using S = dns::Status;
@@ -95,7 +145,8 @@ Classification classify_net(const smtp::RecipientOutcome& r) {
     return make(FC::TemporaryFailure, status(4, 4, 2));
 }
 
-Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply& reply) {
+// The stage's own reading of a 5xx that no reply rule names (design.md "Truth vs. label").
+Classification classify_by_stage(const smtp::RecipientOutcome& r, const smtp::Reply& reply) {
     const int k = reply.permanent() ? 5 : 4;
     const auto remote = reply.enhanced;
     const bool specific = remote && !generic(*remote);
@@ -103,8 +154,7 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
     const DsnStatus kept = specific ? status(k, remote->subject, remote->detail) : DsnStatus{};
     if (!reply.permanent()) {
         // 4xx: the remote's code if specific, else "undefined": expiry then falls back to 4.4.7.
-        Classification c = make(FC::TemporaryFailure, specific ? kept : status(4, 0, 0));
-        return c;
+        return make(FC::TemporaryFailure, specific ? kept : status(4, 0, 0));
     }
     const bool too_large = reply.code == 552 || (specific && remote->subject == 3 && remote->detail == 4);
     switch (r.stage) {
@@ -116,16 +166,12 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
         if (too_large && (!specific || (remote->subject == 3 && remote->detail == 4)))
             return make(FC::MessageTooLarge, status(5, 3, 4));
         return make(FC::SenderRejected, specific ? kept : status(5, 1, 7));  // X.1.7: the 2009 case
-    case Stage::Rcpt: {
-        const bool unknown_text = says_user_unknown(reply_one_line(reply));
-        if (specific) {
-            if (remote->subject == 1 && remote->detail == 1) return make(FC::RecipientUnknown, kept);
-            return make(FC::RecipientRejected, kept);
-        }
-        if (unknown_text) return make(FC::RecipientUnknown, status(5, 1, 1));
-        if (reply.code == 552) return make(FC::RecipientRejected, status(5, 2, 2));  // RFC 5321 §4.2.3 storage
+    case Stage::Rcpt:
+        if (specific && remote->subject == 1 && remote->detail == 1) return make(FC::RecipientUnknown, kept);
+        if (specific) return make(FC::RecipientRejected, kept);
+        if (says_user_unknown(reply_one_line(reply))) return make(FC::RecipientUnknown, status(5, 1, 1));
+        if (reply.code == 552) return make(FC::MailboxFull, status(5, 2, 2));  // RFC 5321 §4.2.3 storage
         return make(FC::RecipientRejected, status(5, 1, 0));
-    }
     case Stage::Data:
         if (too_large && !specific) return make(FC::MessageTooLarge, status(5, 3, 4));
         if (specific && remote->subject == 3 && remote->detail == 4) return make(FC::MessageTooLarge, kept);
@@ -142,7 +188,38 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
     return make(FC::TemporaryFailure, status(4, 0, 0));
 }
 
-Classification classify_smtp(const smtp::RecipientOutcome& r) {
+std::string_view domain_part(std::string_view address) {
+    const auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+// A reply: the reply rules first (policies/replies), then the stage's reading.
+Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply& reply, std::string_view remote_host,
+                              std::string_view recipient) {
+    const int k = reply.permanent() ? 5 : 4;
+    // A 5xx to RSET/QUIT says nothing about this message, whatever its words.
+    if (r.stage == Stage::Rset || r.stage == Stage::Quit || r.stage == Stage::Done) return classify_by_stage(r, reply);
+    const auto text = reply.text();
+    ReplyFacts facts;
+    facts.stage = r.stage;
+    facts.code = reply.code;
+    if (reply.enhanced) facts.status = DsnStatus{reply.enhanced->klass, reply.enhanced->subject, reply.enhanced->detail};
+    facts.text = text;
+    facts.remote_host = remote_host;
+    facts.recipient_domain = domain_part(recipient);
+    const auto m = match_reply(facts);
+    if (!m) return classify_by_stage(r, reply);
+    const bool specific = reply.enhanced && !generic(*reply.enhanced);
+    DsnStatus s = specific ? status(k, reply.enhanced->subject, reply.enhanced->detail)
+                           : m->status.value_or(default_status(m->failure, k));
+    s.klass = k;
+    auto c = make(m->failure, s);
+    c.permanent = reply.permanent();
+    c.rule = m->rule->id;
+    return c;
+}
+
+Classification classify_smtp(const smtp::RecipientOutcome& r, std::string_view remote_host, std::string_view recipient) {
     if (r.delivered()) {
         auto c = make(FC::Delivered, status(2, 0, 0));
         if (r.reply && r.reply->enhanced && r.reply->enhanced->klass == 2)
@@ -150,7 +227,7 @@ Classification classify_smtp(const smtp::RecipientOutcome& r) {
         return c;
     }
     if (!r.reply) return classify_net(r);
-    return classify_reply(r, *r.reply);
+    return classify_reply(r, *r.reply, remote_host, recipient);
 }
 
 Classification classify_once(const DeliveryOutcome& o) {
@@ -158,7 +235,7 @@ Classification classify_once(const DeliveryOutcome& o) {
     case OutcomeKind::DomainDns:
     case OutcomeKind::MxHostDns: return classify_dns(o);
     case OutcomeKind::Smtp: {
-        auto c = classify_smtp(o.smtp);
+        auto c = classify_smtp(o.smtp, o.remote.host, o.recipient);
         if (c.failure != FC::Delivered || o.smtp.reply) c.stage = o.smtp.stage;
         if (o.smtp.reply) {
             c.reply = o.smtp.reply;
@@ -177,25 +254,85 @@ Classification classify_once(const DeliveryOutcome& o) {
 
 }  // namespace
 
-std::string_view to_string(FailureClass c) {
-    for (const auto& [k, name] : class_names)
-        if (k == c) return name;
-    return "local_error";
-}
+std::string_view to_string(FailureClass c) { return row(c).name; }
 
 std::optional<FailureClass> failure_class_from_string(std::string_view s) {
-    for (const auto& [k, name] : class_names)
+    for (const auto& r : class_rows)
+        if (r.name == s) return r.failure;
+    return std::nullopt;
+}
+
+const std::vector<FailureClass>& all_failure_classes() {
+    static const std::vector<FailureClass> all = [] {
+        std::vector<FailureClass> v;
+        for (const auto& r : class_rows) v.push_back(r.failure);
+        return v;
+    }();
+    return all;
+}
+
+Permanence permanence(FailureClass c) { return row(c).permanence; }
+bool is_permanent(FailureClass c) { return permanence(c) == Permanence::Permanent; }
+bool is_temporary(FailureClass c) { return permanence(c) == Permanence::Temporary; }
+
+std::string_view to_string(Actor a) {
+    for (const auto& [k, name] : actor_names)
+        if (k == a) return name;
+    return "nobody";
+}
+
+std::optional<Actor> actor_from_string(std::string_view s) {
+    for (const auto& [k, name] : actor_names)
         if (name == s) return k;
     return std::nullopt;
 }
 
-bool is_permanent(FailureClass c) {
-    return c != FC::Delivered && !is_temporary(c);
+Actor who_acts(FailureClass c) { return row(c).actor; }
+
+Actor who_acts(const Classification& c) {
+    // An expiry or a delay warning: whoever must act on the cause of the last attempt's failure.
+    if ((c.expired || c.failure == FC::Delayed) && c.last_temporary && *c.last_temporary != FC::TemporaryFailure)
+        return who_acts(*c.last_temporary);
+    return who_acts(c.failure);
 }
 
-bool is_temporary(FailureClass c) {
-    return c == FC::DnsTemporary || c == FC::ConnectFailed || c == FC::ProtocolError || c == FC::TemporaryFailure ||
-           c == FC::LocalError;
+std::optional<DsnStatus> parse_dsn_status(std::string_view s) {
+    DsnStatus out;
+    int* parts[] = {&out.klass, &out.subject, &out.detail};
+    std::size_t i = 0;
+    for (int n = 0; n < 3; ++n) {
+        if (n > 0) {
+            if (i >= s.size() || s[i] != '.') return std::nullopt;
+            ++i;
+        }
+        int v = 0, digits = 0;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 3) v = v * 10 + (s[i++] - '0'), ++digits;
+        if (digits == 0 || (n == 0 && digits != 1)) return std::nullopt;
+        *parts[n] = v;
+    }
+    if (i != s.size() || (out.klass != 2 && out.klass != 4 && out.klass != 5)) return std::nullopt;
+    return out;
+}
+
+DsnStatus default_status(FailureClass c, int klass) {
+    const auto& r = row(c);
+    if (r.permanence == Permanence::NotAFailure) return c == FC::Delivered ? status(2, 0, 0) : DsnStatus{};
+    if (r.permanence == Permanence::Temporary) klass = 4;
+    return status(klass, r.subject, r.detail);
+}
+
+Classification classification_of(FailureClass f, DsnStatus s) {
+    Classification c;
+    c.failure = f;
+    c.reason = reason_of(f);
+    c.status = s;
+    switch (permanence(f)) {
+    case Permanence::Permanent: c.permanent = true; break;
+    case Permanence::Temporary:
+    case Permanence::NotAFailure: c.permanent = false; break;
+    case Permanence::AsReplied: c.permanent = s.klass == 5; break;
+    }
+    return c;
 }
 
 namespace {
@@ -227,34 +364,10 @@ std::optional<Reason> reason_from_string(std::string_view s) {
     return std::nullopt;
 }
 
-Reason reason_of(FailureClass c) {
-    switch (c) {
-    case FC::Delivered: return Reason::Delivered;
-    case FC::DnsNxdomain:
-    case FC::DnsNodata:
-    case FC::BadDomain:
-    case FC::MxNoAddress: return Reason::HostUnknown;
-    case FC::NullMx: return Reason::NotAccept;
-    case FC::DnsTemporary:
-    case FC::ConnectFailed:
-    case FC::MailLoop: return Reason::NetworkError;
-    case FC::GreetingRejected:
-    case FC::HeloRejected: return Reason::Blocked;
-    case FC::SenderRejected: return Reason::Rejected;
-    case FC::RecipientUnknown: return Reason::UserUnknown;
-    case FC::RecipientRejected: return Reason::Filtered;
-    case FC::DataRejected:
-    case FC::MessageRejected: return Reason::ContentError;
-    case FC::MessageTooLarge: return Reason::MesgTooBig;
-    case FC::ProtocolError: return Reason::SyntaxError;
-    case FC::TemporaryFailure: return Reason::OnHold;
-    case FC::LocalError: return Reason::SystemError;
-    case FC::Expired: return Reason::Expired;
-    }
-    return Reason::Undefined;
-}
+Reason reason_of(FailureClass c) { return row(c).reason; }
 
 std::string DsnStatus::str() const {
+    if (klass == 0) return {};
     return std::to_string(klass) + "." + std::to_string(subject) + "." + std::to_string(detail);
 }
 

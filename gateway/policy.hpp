@@ -41,6 +41,11 @@ enum class Claim {
     MailLoop,
     LocalError,
     Undeliverable,      // "could not be delivered", no cause named
+    // The finer causes real bounces name: each claims exactly its failure class (same snake_case name).
+    MailboxFull, MailboxDisabled, RecipientMoved, RecipientFilter, AuthFailure, IpBlocklisted, BadReputation,
+    PtrRequired, RateLimited, TooManyConnections, RelayingDenied, SpamDetected, VirusDetected, ExceedsLimit,
+    ContentError, NotRfcCompliant, TlsRequired, StartTlsFailed, SecurityError, NotAccepting, SystemError,
+    SystemFull, SyntaxError, MailerError, PolicyViolation, Delayed, AutoReply, AbuseFeedback,
 };
 std::string_view to_string(Claim c);  // snake_case: "host_unknown", ...
 std::optional<Claim> claim_from_string(std::string_view s);

@@ -81,23 +81,28 @@ TEST_CASE("classify: every SMTP class", "[classify]") {
         o.reply = reply(250, "2.0.0 Ok: queued", smtp::EnhancedCode{2, 0, 0});
         check(classify(DeliveryOutcome::smtp_result(sender, o, mx1)), FailureClass::Delivered, "2.0.0", false);
     }
-    SECTION("RCPT: user unknown by code, by text, otherwise rejected") {
+    SECTION("RCPT: user unknown by code, by text; finer classes by words; otherwise rejected") {
         check(classify(at_stage(Stage::Rcpt, reply(550, "5.1.1 <user@isp.example>: Recipient address rejected", smtp::EnhancedCode{5, 1, 1}))),
               FailureClass::RecipientUnknown, "5.1.1", true);
         check(classify(at_stage(Stage::Rcpt, reply(550, "User unknown"))), FailureClass::RecipientUnknown, "5.1.1", true);
         check(classify(at_stage(Stage::Rcpt, reply(550, "5.0.0 No such user here", smtp::EnhancedCode{5, 0, 0}))),
               FailureClass::RecipientUnknown, "5.1.1", true);
-        check(classify(at_stage(Stage::Rcpt, reply(550, "relaying denied"))), FailureClass::RecipientRejected, "5.1.0", true);
+        check(classify(at_stage(Stage::Rcpt, reply(550, "relaying denied"))), FailureClass::RelayingDenied, "5.7.1", true);
         check(classify(at_stage(Stage::Rcpt, reply(554, "5.7.1 blocked by policy", smtp::EnhancedCode{5, 7, 1}))),
-              FailureClass::RecipientRejected, "5.7.1", true);
-        check(classify(at_stage(Stage::Rcpt, reply(552, "mailbox full"))), FailureClass::RecipientRejected, "5.2.2", true);
+              FailureClass::PolicyViolation, "5.7.1", true);
+        check(classify(at_stage(Stage::Rcpt, reply(552, "mailbox full"))), FailureClass::MailboxFull, "5.2.2", true);
+        check(classify(at_stage(Stage::Rcpt, reply(550, "go away"))), FailureClass::RecipientRejected, "5.1.0", true);
+        check(classify(at_stage(Stage::Rcpt, reply(553, "5.1.0 not here", smtp::EnhancedCode{5, 1, 0}))),
+              FailureClass::RecipientRejected, "5.1.0", true);
     }
     SECTION("greeting, EHLO/HELO, DATA, final dot") {
         check(classify(at_stage(Stage::Greeting, reply(554, "no SMTP service here"))), FailureClass::GreetingRejected, "5.3.2", true);
         check(classify(at_stage(Stage::Helo, reply(504, "need fully-qualified hostname"))), FailureClass::HeloRejected, "5.5.0", true);
         check(classify(at_stage(Stage::Data, reply(554, "no valid recipients"))), FailureClass::DataRejected, "5.0.0", true);
         check(classify(at_stage(Stage::Dot, reply(554, "5.7.1 spam", smtp::EnhancedCode{5, 7, 1}))),
-              FailureClass::MessageRejected, "5.7.1", true);
+              FailureClass::SpamDetected, "5.7.1", true);
+        check(classify(at_stage(Stage::Dot, reply(554, "5.0.0 no thanks", smtp::EnhancedCode{5, 0, 0}))),
+              FailureClass::MessageRejected, "5.0.0", true);
     }
     SECTION("message too large") {
         check(classify(at_stage(Stage::Dot, reply(552, "message size exceeds fixed limit"))), FailureClass::MessageTooLarge, "5.3.4", true);
@@ -177,10 +182,8 @@ TEST_CASE("classify: expiry keeps the last temporary outcome's status", "[classi
 
 TEST_CASE("classify: names round-trip", "[classify]") {
     SECTION("failure classes") {
-        for (int i = 0; i <= static_cast<int>(FailureClass::Expired); ++i) {
-            const auto f = static_cast<FailureClass>(i);
-            CHECK(failure_class_from_string(to_string(f)) == f);
-        }
+        CHECK(all_failure_classes().size() == static_cast<std::size_t>(FailureClass::AbuseFeedback) + 1);
+        for (const auto f : all_failure_classes()) CHECK(failure_class_from_string(to_string(f)) == f);
         CHECK(to_string(FailureClass::SenderRejected) == "sender_rejected");
         CHECK_FALSE(failure_class_from_string("Sender_Rejected"));
     }
