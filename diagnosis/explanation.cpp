@@ -47,7 +47,30 @@ constexpr StatusWords status_words[] = {
     {6, 0, {"Other or undefined media error (content refused)", "内容に関するその他のエラー（内容の拒否）"}},
     {7, 0, {"Other or undefined security status", "セキュリティに関するその他の状態"}},
     {7, 1, {"Delivery not authorized, message refused (policy)", "配送は許可されていない（方針による拒否）"}},
-    {7, 26, {"Multiple authentication checks failed", "複数の認証検査に失敗"}},
+    {1, 4, {"Destination mailbox address ambiguous", "宛先メールボックスのアドレスがあいまい"}},
+    {2, 3, {"Message length exceeds administrative limit", "メールの大きさが管理上の上限を超えている"}},
+    {2, 4, {"Mailing list expansion problem", "メーリングリストの展開の問題"}},
+    {3, 0, {"Other or undefined mail system status", "メールシステムに関するその他の状態"}},
+    {3, 1, {"Mail system full", "メールシステムの記憶域が満杯"}},
+    {3, 2, {"System not accepting network messages", "システムはネットワークからのメールを受け付けていない"}},
+    {3, 5, {"System incorrectly configured", "システムの設定の誤り"}},
+    {4, 0, {"Other or undefined network or routing status", "ネットワークまたは経路に関するその他の状態"}},
+    {4, 5, {"Mail system congestion", "メールシステムの輻輳"}},
+    {5, 1, {"Invalid command", "不正なコマンド"}},
+    {5, 3, {"Too many recipients", "宛先が多すぎる"}},
+    {6, 1, {"Media not supported", "サポートされないメディア"}},
+    {7, 5, {"Cryptographic failure", "暗号処理の失敗"}},
+    {7, 8, {"Authentication credentials invalid", "認証情報が不正"}},
+    {7, 10, {"Encryption needed", "暗号化が必要"}},
+    {7, 13, {"User account disabled", "ユーザーのアカウントは無効"}},
+    {7, 20, {"No passing DKIM signature found (RFC 7372)", "合格する DKIM 署名がない（RFC 7372）"}},
+    {7, 21, {"No acceptable DKIM signature found (RFC 7372)", "受け入れられる DKIM 署名がない（RFC 7372）"}},
+    {7, 22, {"No valid author-matched DKIM signature found (RFC 7372)", "作成者と一致する有効な DKIM 署名がない（RFC 7372）"}},
+    {7, 23, {"SPF validation failed (RFC 7372)", "SPF の検証に失敗（RFC 7372）"}},
+    {7, 24, {"SPF validation error (RFC 7372)", "SPF の検証でエラー（RFC 7372）"}},
+    {7, 25, {"Reverse DNS validation failed (RFC 7372)", "逆引き DNS の検証に失敗（RFC 7372）"}},
+    {7, 26, {"Multiple authentication checks failed (RFC 7372)", "複数の認証検査に失敗（RFC 7372）"}},
+    {7, 27, {"Sender address has null MX (RFC 7505)", "送信者のアドレスのドメインは null MX（RFC 7505）"}},
 };
 
 struct CodeWords {
@@ -117,8 +140,133 @@ constexpr ClassWords class_words[] = {
      {"The gateway's operators must look at its log.", "ゲートウェイの運用者がログを調べてください。"}},
     {FC::Expired, {"The gateway gave up after retrying for the queue lifetime.", "ゲートウェイは配送期限まで再送した後、配送をあきらめました。"},
      {"Find out why the last attempts failed (below) and send again once it is fixed.", "最後の試行が失敗した理由（下記）を確かめ、解消してから送り直してください。"}},
+    {FC::MailboxFull, {"The recipient's mailbox is full (over quota).", "宛先のメールボックスが満杯（容量超過）です。"},
+     {"The recipient must free space; then send again. Nothing is wrong with the message or the sender.", "宛先の方が容量を空ける必要があります。その後に送り直してください。送信者とメールに問題はありません。"}},
+    {FC::MailboxDisabled, {"The recipient's account is disabled or suspended.", "宛先のアカウントは停止・休止されています。"},
+     {"The recipient must reactivate the account or give another address.", "宛先の方がアカウントを再開するか、別のアドレスを伝える必要があります。"}},
+    {FC::RecipientMoved, {"The recipient's mailbox has moved to another address.", "宛先のメールボックスは別のアドレスに移転しました。"},
+     {"Send to the new address if the reply names one.", "応答に新しいアドレスがあれば、そちらに送ってください。"}},
+    {FC::RecipientFilter, {"The recipient's reception filter (designated senders, junk-mail settings) refused this sender; the mailbox exists.", "宛先の方の受信設定（指定受信・迷惑メールフィルター）がこの送信者を拒否しました。メールボックスは存在します。"},
+     {"The recipient must allow the sender's address in their reception settings.", "宛先の方が受信設定で送信者のアドレスを許可する必要があります。"}},
+    {FC::AuthFailure, {"The sending domain's authentication (SPF, DKIM, DMARC; RFC 7372) failed at the receiving server: the carrier's own set-up, not the handset.", "受信側で送信ドメインの認証（SPF・DKIM・DMARC、RFC 7372）に失敗しました。端末ではなく携帯電話会社側の設定の問題です。"},
+     {"The carrier must fix its SPF record and DKIM signing; the handset user can do nothing.", "携帯電話会社が SPF レコードと DKIM 署名を直す必要があります。端末の利用者にできることはありません。"}},
+    {FC::IpBlocklisted, {"The gateway's IP address is on a block list the receiving side uses.", "ゲートウェイの IP アドレスが受信側の使うブロックリストに載っています。"},
+     {"The carrier must have its IP address delisted.", "携帯電話会社がブロックリストからの削除を申請する必要があります。"}},
+    {FC::BadReputation, {"The receiving side refuses the gateway's IP address or domain for its poor reputation.", "受信側は、ゲートウェイの IP アドレスまたはドメインの評判が低いとして拒否しています。"},
+     {"The carrier must restore its sending reputation.", "携帯電話会社が送信元の評判を回復させる必要があります。"}},
+    {FC::PtrRequired, {"The gateway's IP address has no reverse DNS (PTR), or it does not match.", "ゲートウェイの IP アドレスに逆引き（PTR）がないか、一致しません。"},
+     {"The carrier must set up the PTR record of its sending IP address.", "携帯電話会社が送信 IP アドレスの PTR レコードを設定する必要があります。"}},
+    {FC::RateLimited, {"The receiving side limits how fast it takes mail from the gateway.", "受信側が、ゲートウェイからのメールの受け取りの速さを制限しています。"},
+     {"The carrier must send more slowly; send again later.", "携帯電話会社が送信の速さを落とす必要があります。時間をおいて送り直してください。"}},
+    {FC::TooManyConnections, {"The gateway opened too many sessions (or gave too many recipients) at once.", "ゲートウェイの同時接続（または一度の宛先）が多すぎます。"},
+     {"The carrier must open fewer connections at once.", "携帯電話会社が同時接続数を減らす必要があります。"}},
+    {FC::RelayingDenied, {"The server is not the recipient domain's mail server and refuses to relay: the domain's MX points to the wrong host.", "このサーバーは宛先ドメインのメールサーバーではなく、中継を拒否しました。ドメインの MX が誤ったホストを指しています。"},
+     {"The recipient domain's administrator must fix its MX.", "宛先ドメインの管理者が MX を直す必要があります。"}},
+    {FC::SpamDetected, {"The receiving side's filter judged the message to be spam.", "受信側のフィルターがメールを迷惑メールと判定しました。"},
+     {"The sender should change the text, links or number of recipients; a false positive needs the recipient's provider.", "送信者が本文・リンク・宛先の数を見直してください。誤判定なら宛先のプロバイダーへの連絡が必要です。"}},
+    {FC::VirusDetected, {"The receiving side found malware in the message.", "受信側がメールにマルウェアを検出しました。"},
+     {"The sender must check the attachments and scan the handset.", "送信者が添付ファイルを確かめ、端末を検査する必要があります。"}},
+    {FC::ExceedsLimit, {"The message is larger than this recipient's mailbox accepts.", "メールが宛先のメールボックスの受け取れる大きさを超えています。"},
+     {"Send smaller attachments.", "添付ファイルを小さくして送ってください。"}},
+    {FC::ContentError, {"The receiving side refused the message's content or format (attachments, encoding).", "受信側がメールの内容または形式（添付・文字コード）を拒否しました。"},
+     {"Remove the attachment or change the format, then send again.", "添付を外すか形式を変えて送り直してください。"}},
+    {FC::NotRfcCompliant, {"The receiving side refused the message's header as not RFC 5322 compliant.", "受信側が、メールのヘッダーが RFC 5322 に合わないとして拒否しました。"},
+     {"The carrier must fix the header its gateway writes.", "携帯電話会社がゲートウェイの作るヘッダーを直す必要があります。"}},
+    {FC::TlsRequired, {"The receiving server takes mail only over TLS (STARTTLS).", "受信側サーバーは TLS（STARTTLS）でしかメールを受け付けません。"},
+     {"The carrier must use TLS on the gateway's outbound connections.", "携帯電話会社がゲートウェイの送信で TLS を使う必要があります。"}},
+    {FC::StartTlsFailed, {"The TLS handshake (STARTTLS) with the receiving server failed.", "受信側サーバーとの TLS ハンドシェイク（STARTTLS）に失敗しました。"},
+     {"The carrier must check its TLS set-up (or the receiving side its certificate).", "携帯電話会社が TLS の設定を確かめる必要があります（受信側の証明書の問題なら受信側の管理者）。"}},
+    {FC::SecurityError, {"The receiving server requires authentication or another security condition the gateway did not meet.", "受信側サーバーは、ゲートウェイが満たさない認証などのセキュリティ条件を求めています。"},
+     {"The carrier must fix the gateway's sending set-up.", "携帯電話会社がゲートウェイの送信設定を直す必要があります。"}},
+    {FC::NotAccepting, {"The host or domain accepts no mail at all.", "そのホストまたはドメインはメールを一切受け付けません。"},
+     {"Use another address for this recipient.", "この宛先には別のアドレスを使ってください。"}},
+    {FC::SystemError, {"The receiving system failed.", "受信側のシステムに障害が起きています。"},
+     {"The receiving side's administrator must fix it; send again later.", "受信側の管理者が直す必要があります。時間をおいて送り直してください。"}},
+    {FC::SystemFull, {"The receiving system is out of storage.", "受信側のシステムの記憶域が不足しています。"},
+     {"The receiving side's administrator must free storage; send again later.", "受信側の管理者が記憶域を空ける必要があります。時間をおいて送り直してください。"}},
+    {FC::SyntaxError, {"The receiving server did not understand a command.", "受信側サーバーがコマンドを理解できませんでした。"},
+     {"The carrier must find out why the gateway and the server disagree.", "携帯電話会社がゲートウェイと受信側の食い違いを調べる必要があります。"}},
+    {FC::MailerError, {"The receiving side's local delivery program failed.", "受信側のメールボックスへの配達プログラムが失敗しました。"},
+     {"The receiving side's administrator must fix it.", "受信側の管理者が直す必要があります。"}},
+    {FC::PolicyViolation, {"The receiving side refused the message by a site policy that names no finer cause.", "受信側が、より細かい理由を示さない独自の方針で拒否しました。"},
+     {"Ask the receiving side's administrator why.", "受信側の管理者に理由を問い合わせてください。"}},
+    {FC::Delayed, {"Delivery is delayed; the reporting server keeps retrying.", "配送が遅れています。報告したサーバーは再送を続けています。"},
+     {"Nothing yet; a failure report follows if it gives up.", "まだ対処は不要です。あきらめた場合は失敗の報告が届きます。"}},
+    {FC::AutoReply, {"An automatic reply (vacation notice, RFC 3834): the message was delivered.", "自動応答（不在通知など、RFC 3834）です。メールは届いています。"},
+     {"Nothing.", "対処は不要です。"}},
+    {FC::AbuseFeedback, {"An abuse report (ARF, RFC 5965): a recipient marked the message as spam.", "迷惑メールの苦情報告（ARF、RFC 5965）です。受信者がメールを迷惑メールとして報告しました。"},
+     {"The carrier must look into the reported sender.", "携帯電話会社が報告された送信者を調べる必要があります。"}},
     {FC::Delivered, {"The message was delivered.", "メールは配送されました。"}, {"Nothing.", "対処は不要です。"}},
 };
+
+// The class's name in Japanese, for --lang ja (English output uses the class's own snake_case name).
+struct ClassLabel {
+    FailureClass failure;
+    const char* ja;
+};
+constexpr ClassLabel class_labels[] = {
+    {FC::Delivered, "配送済み"},
+    {FC::DnsNxdomain, "宛先ドメインが存在しない"},
+    {FC::DnsNodata, "宛先ドメインにメールサーバーがない"},
+    {FC::BadDomain, "宛先ドメイン名が不正"},
+    {FC::NullMx, "宛先ドメインは null MX"},
+    {FC::MxNoAddress, "MX ホストが引けない"},
+    {FC::DnsTemporary, "DNS の一時的な障害"},
+    {FC::ConnectFailed, "接続できない"},
+    {FC::GreetingRejected, "接続時に拒否"},
+    {FC::HeloRejected, "EHLO/HELO の拒否"},
+    {FC::SenderRejected, "送信元アドレスの拒否"},
+    {FC::RecipientUnknown, "宛先のメールボックスがない"},
+    {FC::RecipientRejected, "宛先の拒否"},
+    {FC::DataRejected, "DATA の拒否"},
+    {FC::MessageRejected, "メールの拒否"},
+    {FC::MessageTooLarge, "メールが大きすぎる"},
+    {FC::ProtocolError, "プロトコルエラー"},
+    {FC::TemporaryFailure, "一時的なエラー"},
+    {FC::MailLoop, "配送ループ"},
+    {FC::LocalError, "ゲートウェイ内部のエラー"},
+    {FC::Expired, "配送期限切れ"},
+    {FC::MailboxFull, "メールボックス満杯"},
+    {FC::MailboxDisabled, "メールボックス停止"},
+    {FC::RecipientMoved, "宛先の移転"},
+    {FC::RecipientFilter, "宛先の受信設定による拒否"},
+    {FC::AuthFailure, "送信ドメイン認証の失敗"},
+    {FC::IpBlocklisted, "IP アドレスのブロック"},
+    {FC::BadReputation, "送信元の評判による拒否"},
+    {FC::PtrRequired, "逆引き（PTR）の不備"},
+    {FC::RateLimited, "送信量の制限"},
+    {FC::TooManyConnections, "同時接続の超過"},
+    {FC::RelayingDenied, "中継拒否"},
+    {FC::SpamDetected, "迷惑メール判定"},
+    {FC::VirusDetected, "ウイルス検出"},
+    {FC::ExceedsLimit, "宛先の大きさ制限の超過"},
+    {FC::ContentError, "内容・形式の拒否"},
+    {FC::NotRfcCompliant, "ヘッダーの規格違反"},
+    {FC::TlsRequired, "TLS が必要"},
+    {FC::StartTlsFailed, "STARTTLS の失敗"},
+    {FC::SecurityError, "セキュリティ条件による拒否"},
+    {FC::NotAccepting, "メールを受け付けない宛先"},
+    {FC::SystemError, "受信側のシステム障害"},
+    {FC::SystemFull, "受信側の記憶域不足"},
+    {FC::SyntaxError, "コマンドの構文エラー"},
+    {FC::MailerError, "受信側の配達プログラムの失敗"},
+    {FC::PolicyViolation, "受信側の方針による拒否"},
+    {FC::Delayed, "配送遅延"},
+    {FC::AutoReply, "自動応答"},
+    {FC::AbuseFeedback, "迷惑メールの苦情報告"},
+};
+
+// Who must act, in words (gw::Actor).
+Words actor_words(gw::Actor a) {
+    switch (a) {
+    case gw::Actor::HandsetUser: return {"the handset user (the sender)", "端末の利用者（送信者）"};
+    case gw::Actor::Carrier: return {"the carrier running the gateway", "携帯電話会社（ゲートウェイの運用者）"};
+    case gw::Actor::Recipient: return {"the recipient", "宛先の方"};
+    case gw::Actor::RemoteAdmin: return {"the receiving side's administrator", "受信側の管理者"};
+    case gw::Actor::Nobody: break;
+    }
+    return {"nobody", "なし（対処は不要）"};
+}
 
 const ClassWords* words_for(FailureClass f) {
     for (const auto& w : class_words)
@@ -147,9 +295,24 @@ std::string what_failed(const Finding& f, const gw::Classification& c, Language 
     if (f.net) {
         const std::string err(smtp::to_string(*f.net));
         out = ja ? "接続: " + where + " との " + stage + " の段階で " + err + "。" : "connection: " + err + " with " + where + " at " + stage + ".";
-    } else if (f.reply) {
+    } else if (f.reply && c.stage) {
         out = ja ? "受信側 " + where + " が " + stage + " に応答: " + f.reply->one_line()
                  : "the remote " + where + " answered " + stage + " with: " + f.reply->one_line();
+    } else if (f.reply) {
+        // The evidence does not say which command the reply answered.
+        out = ja ? "受信側" + (where.empty() ? std::string() : " " + where) + " の応答（どのコマンドへの応答かは不明）: " + f.reply->one_line()
+                 : "the remote" + (where.empty() ? std::string() : " " + where) + " replied (to a command the input does not name): " +
+                       f.reply->one_line();
+    } else if (!f.diagnostic_text.empty()) {
+        out = (ja ? "報告したサーバーの言葉: " : "the reporting server's words: ") + f.diagnostic_text.substr(0, 500);
+    } else if (!f.reported_status.empty()) {
+        out = (ja ? "報告にはステータス " : "the report gives only the status ") + f.reported_status +
+              (ja ? " だけがあり、応答も段階もありません。" : ", with no reply and no stage.");
+    }
+    if (c.failure == FC::AutoReply || c.failure == FC::AbuseFeedback || c.failure == FC::Delivered) {
+        if (out.empty()) out = c.failure == FC::Delivered ? (ja ? "配送成功の報告です。" : "a report of successful delivery.")
+                               : c.failure == FC::AutoReply ? (ja ? "自動応答のメールです。" : "an automatic reply.")
+                                                            : (ja ? "苦情報告（ARF）です。" : "an abuse feedback report (ARF).");
     }
     if (f.stage_inferred) out += ja ? "（段階はステータスから推定）" : " (stage inferred from the status)";
     return out;
@@ -157,7 +320,9 @@ std::string what_failed(const Finding& f, const gw::Classification& c, Language 
 
 std::string meaning(const Finding& f, const gw::Classification& c, Language lang) {
     const bool ja = lang == Language::Ja;
-    std::string out = (ja ? "RFC 3463 " : "RFC 3463 ") + c.status.str() + ": " + status_meaning(c.status, lang);
+    if (c.status.klass == 0)
+        return ja ? "これは失敗の報告ではないため、RFC 3463 のステータスはありません。" : "this is not a failure report, so it has no RFC 3463 status.";
+    std::string out = "RFC 3463 " + c.status.str() + ": " + status_meaning(c.status, lang);
     out += c.status.klass == 5 ? (ja ? "（恒久的な失敗）" : " (permanent failure)")
                                : c.status.klass == 4 ? (ja ? "（一時的な失敗）" : " (persistent transient failure)") : "";
     if (f.reply) out += (ja ? "。RFC 5321 " : ". RFC 5321 ") + std::to_string(f.reply->code) + ": " + reply_code_meaning(f.reply->code, lang);
@@ -166,9 +331,10 @@ std::string meaning(const Finding& f, const gw::Classification& c, Language lang
 
 std::string likely_cause(const Finding& f, const gw::Classification& c, Language lang) {
     const bool ja = lang == Language::Ja;
-    const auto failure = c.expired && c.last_temporary ? *c.last_temporary : c.failure;
+    const auto failure = (c.expired || c.failure == FC::Delayed) && c.last_temporary ? *c.last_temporary : c.failure;
     std::string out;
     if (c.expired) out = words_for(FC::Expired)->cause.in(lang) + " ";
+    if (c.failure == FC::Delayed && c.last_temporary) out = words_for(FC::Delayed)->cause.in(lang) + " ";
     if (const auto* w = words_for(failure)) out += w->cause.in(lang);
     if (failure == FC::SenderRejected && !f.sender.empty()) {
         const auto check = gw::check_address(f.sender);
@@ -183,7 +349,7 @@ std::string likely_cause(const Finding& f, const gw::Classification& c, Language
 
 std::string what_to_do(const Finding& f, const gw::Classification& c, Language lang) {
     const bool ja = lang == Language::Ja;
-    const auto failure = c.expired && c.last_temporary ? *c.last_temporary : c.failure;
+    const auto failure = (c.expired || c.failure == FC::Delayed) && c.last_temporary ? *c.last_temporary : c.failure;
     if (failure == FC::SenderRejected && !f.sender.empty()) {
         const auto check = gw::check_address(f.sender);
         if (check.verdict == gw::AddressVerdict::QuotedOnly && !check.was_quoted)
@@ -192,7 +358,7 @@ std::string what_to_do(const Finding& f, const gw::Classification& c, Language l
                       : "(1) the gateway sends the local part quoted, MAIL FROM:<" + check.quoted_form +
                             "> (Postfix does so by default, smtp_quote_rfc821_envelope=yes); (2) the sender changes to an address without leading, trailing or doubled dots; (3) the receiving side relaxes its check.";
     }
-    if (c.expired && failure != FC::Expired) {
+    if ((c.expired || c.failure == FC::Delayed) && failure != c.failure) {
         if (const auto* w = words_for(failure)) return w->todo.in(lang);
     }
     if (const auto* w = words_for(c.failure)) return w->todo.in(lang);
@@ -214,6 +380,16 @@ std::string reply_code_meaning(int code, Language lang) {
     if (code >= 400) return lang == Language::Ja ? "一時的な否定応答" : "Transient negative completion reply";
     return lang == Language::Ja ? "肯定応答" : "Positive reply";
 }
+
+std::string class_label(FailureClass f, Language lang) {
+    const std::string id(gw::to_string(f));
+    if (lang != Language::Ja) return id;
+    for (const auto& l : class_labels)
+        if (l.failure == f) return std::string(l.ja) + "（" + id + "）";
+    return id;
+}
+
+std::string actor_label(gw::Actor a, Language lang) { return actor_words(a).in(lang); }
 
 Explanation explain(const Finding& finding, Language lang) {
     Explanation e;
@@ -254,9 +430,11 @@ std::string render_text(const Explanation& e, Language lang) {
     if (!e.finding.recipient.empty()) out += (ja ? "宛先: " : "recipient: ") + e.finding.recipient + "\n";
     if (e.can_tell()) {
         const auto& c = *e.classification;
-        out += (ja ? "分類: " : "class: ") + std::string(gw::to_string(c.failure));
-        if (c.last_temporary) out += " (" + std::string(gw::to_string(*c.last_temporary)) + ")";
-        out += ", " + c.status.str() + "\n\n";
+        out += (ja ? "分類: " : "class: ") + class_label(c.failure, lang);
+        if (c.last_temporary) out += (ja ? "（原因: " : " (cause: ") + class_label(*c.last_temporary, lang) + (ja ? "）" : ")");
+        out += ", " + (c.status.klass ? c.status.str() : std::string(ja ? "ステータスなし" : "no status")) + "\n";
+        out += (ja ? "理由（Sisimai の名前）: " : "reason (Sisimai's name): ") + std::string(gw::to_string(c.reason)) + "\n";
+        out += (ja ? "対処する人: " : "who must act: ") + actor_label(gw::who_acts(c), lang) + "\n\n";
         out += (ja ? "何が失敗したか: " : "what failed: ") + e.what_failed + "\n";
         out += (ja ? "意味: " : "what it means: ") + e.meaning + "\n";
         out += (ja ? "考えられる原因: " : "likely cause: ") + e.likely_cause + "\n";
@@ -289,6 +467,8 @@ nlohmann::json to_json(const Explanation& e) {
         j["reason"] = gw::to_string(c.reason);
         j["status"] = c.status.str();
         j["permanent"] = c.permanent;
+        j["actor"] = gw::to_string(gw::who_acts(c));
+        j["rule"] = c.rule;
         j["last_class"] = c.last_temporary ? nlohmann::json(gw::to_string(*c.last_temporary)) : nlohmann::json();
     }
     j["what_failed"] = e.what_failed;

@@ -34,6 +34,11 @@ std::string status_meaning(const gw::DsnStatus& s, gw::Language lang);
 // RFC 5321 §4.2.2/§4.2.3 wording of a reply code (553 → "mailbox name not allowed").
 std::string reply_code_meaning(int code, gw::Language lang);
 
+// The class as a reader sees it: "mailbox_full" in English, "メールボックス満杯（mailbox_full）" in Japanese.
+std::string class_label(gw::FailureClass f, gw::Language lang);
+// Who must act, in words: "the recipient" / "宛先の方".
+std::string actor_label(gw::Actor a, gw::Language lang);
+
 std::string render_text(const Explanation& e, gw::Language lang);
 nlohmann::json to_json(const Explanation& e);
 
