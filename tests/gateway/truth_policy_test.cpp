@@ -233,3 +233,74 @@ TEST_CASE("policy: loader errors are precise", "[policy]") {
         CHECK(missing.error->kind == PolicyErrorKind::NotFound);
     }
 }
+
+TEST_CASE("accurate: a rule for every class, in ja and en, saying who must act", "[policy][taxonomy]") {
+    const auto accurate = shipped("accurate");
+    // An outcome of each class as the gateway would hold it: the class's default status, a reply.
+    auto of_class = [](FailureClass f, int klass) {
+        ClassifiedOutcome t;
+        t.outcome = at_stage(Stage::Rcpt, klass * 100 + 50, "words").outcome;
+        t.classification = classification_of(f, default_status(f, klass));
+        t.classification.stage = Stage::Rcpt;
+        t.classification.reply = t.outcome.smtp.reply;
+        return t;
+    };
+    for (const auto f : all_failure_classes()) {
+        if (f == FailureClass::Delivered) continue;
+        for (int klass : {4, 5}) {
+            if (klass == 4 && permanence(f) == Permanence::Permanent) continue;
+            if (klass == 5 && permanence(f) == Permanence::Temporary) continue;
+            const auto t = of_class(f, klass);
+            const auto& rule = select_rule(accurate, t);
+            INFO(to_string(f) << " " << klass << "xx → " << rule.id);
+            CHECK(rule.id != "default");
+            CHECK(claim_is_true(rule.claims, t.classification));
+            for (auto lang : {Language::Ja, Language::En}) {
+                const auto n = render(accurate, t, lang);
+                INFO(n.body);
+                if (lang == Language::Ja) CHECK((n.body.find("対処") != std::string::npos));
+                else CHECK((n.body.find("Who must act") != std::string::npos || n.body.find("Nobody needs") != std::string::npos));
+            }
+        }
+    }
+    SECTION("an expiry after a finer temporary cause names that cause and who acts") {
+        ClassifiedOutcome t;
+        t.outcome = DeliveryOutcome::expired(at_stage(Stage::Rcpt, 452, "4.2.2 Mailbox full").outcome, {});
+        t.classification = classify(t.outcome);
+        REQUIRE(t.classification.last_temporary == FailureClass::MailboxFull);
+        const auto n = render(accurate, t, Language::En);
+        CHECK(n.rule_id == "expired-mailbox-full");
+        CHECK(n.claims == Claim::MailboxFull);
+        CHECK(claim_is_true(n.claims, t.classification));
+        CHECK(n.body.find("Who must act: the recipient") != std::string::npos);
+    }
+    SECTION("legacy-2009 keeps its 2009 words for the new classes: a full mailbox is 'User Unknown', a lie") {
+        const auto legacy = shipped("legacy-2009");
+        const auto full = at_stage(Stage::Rcpt, 552, "5.2.2 Mailbox full");
+        REQUIRE(full.classification.failure == FailureClass::MailboxFull);
+        const auto n = render(legacy, full, Language::Ja);
+        CHECK(n.body == "宛先のユーザーが存在しません。アドレスをご確認ください。\nUser Unknown");
+        CHECK_FALSE(claim_is_true(n.claims, full.classification));
+    }
+}
+
+TEST_CASE("claims: the coarse words still cover the finer classes they describe truly", "[policy][taxonomy]") {
+    auto truth = [](FailureClass f, bool permanent = true) {
+        auto c = classification_of(f, default_status(f, permanent ? 5 : 4));
+        return c;
+    };
+    CHECK(claim_is_true(Claim::RecipientRejected, truth(FailureClass::MailboxFull)));
+    CHECK(claim_is_true(Claim::RecipientRejected, truth(FailureClass::RecipientFilter)));
+    CHECK_FALSE(claim_is_true(Claim::UserUnknown, truth(FailureClass::MailboxFull)));
+    CHECK(claim_is_true(Claim::MessageRejected, truth(FailureClass::SpamDetected)));
+    CHECK_FALSE(claim_is_true(Claim::MessageRejected, truth(FailureClass::AuthFailure)));
+    CHECK_FALSE(claim_is_true(Claim::MessageRejected, truth(FailureClass::RecipientFilter)));
+    CHECK_FALSE(claim_is_true(Claim::HostUnknown, truth(FailureClass::AuthFailure)));
+    CHECK(claim_is_true(Claim::Undeliverable, truth(FailureClass::MailboxFull, true)));
+    CHECK_FALSE(claim_is_true(Claim::Undeliverable, truth(FailureClass::MailboxFull, false)));
+    CHECK(claim_is_true(Claim::TemporaryFailure, truth(FailureClass::MailboxFull, false)));
+    CHECK(claim_is_true(Claim::MailboxFull, truth(FailureClass::MailboxFull, false)));
+    CHECK(claim_from_string("mailbox_full") == Claim::MailboxFull);
+    CHECK(to_string(Claim::RecipientFilter) == "recipient_filter");
+    CHECK(claim_from_string("message_too_large") == Claim::MessageTooLarge);
+}
