@@ -1,0 +1,210 @@
+// `relaylab explain` (file, -, or the text itself; one section per recipient), `explain --jsonl`
+// and `relaylab triage` as users run them: the binary's output and exit status.
+#include "tests/support/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace relaylab::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string fixtures = DIAGNOSIS_FIXTURES;
+const std::string three_recipients = fixtures + "/readers/postfix-three-recipients-b64-qp.eml";
+
+bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+
+int run_relaylab(std::vector<std::string> args, std::string& out, bool merge_stderr = false) {
+    args.insert(args.begin(), relaylab_binary());
+    return run_command(args, out, merge_stderr, std::chrono::milliseconds(120000));
+}
+
+// Runs relaylab with stdin from a file (the `-` input).
+int run_relaylab_stdin(const std::string& args, const std::string& input_file, std::string& out) {
+    return run_command({"/bin/sh", "-c", "exec \"$0\" " + args + " < \"$1\"", relaylab_binary(), input_file}, out);
+}
+
+void write(const std::filesystem::path& p, const std::string& text) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+std::vector<json> lines_of(const std::string& jsonl) {
+    std::vector<json> out;
+    std::istringstream in(jsonl);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+}
+
+// A gateway's notice in the 2009 manner: its own words say "Host Unknown" over a sender refused at
+// MAIL FROM (the report part tells the truth).
+const std::string legacy_notice =
+    "From: MAILER-DAEMON@gw.carrier.example\nTo: p..q.@docomo.ne.jp\nSubject: Host Unknown\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+    "--b\nContent-Type: text/plain; charset=us-ascii\n\nHost Unknown\n\n"
+    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; gw.carrier.example\n\n"
+    "Final-Recipient: rfc822; bob@isp.example\nAction: failed\nStatus: 5.1.7\nRemote-MTA: dns; mx1.isp.example\n"
+    "Diagnostic-Code: smtp; 553 malformed address (in reply to MAIL FROM command)\n\n--b--\n";
+
+const std::string postfix_log_line =
+    "Jun  1 10:00:00 relay postfix/smtp[123]: 4AB12: to=<bob@isp.example>, relay=mx1.isp.example[192.0.2.1]:25, "
+    "delay=1.2, dsn=5.1.1, status=bounced (host mx1.isp.example[192.0.2.1] said: 550 5.1.1 <bob@isp.example>: "
+    "User unknown (in reply to RCPT TO command))";
+
+}  // namespace
+
+TEST_CASE("relaylab explain: a file, -, or the text itself", "[diagnosis][command][explain]") {
+    std::string out;
+    SECTION("a log line given as the argument is read as the text") {
+        CHECK(run_relaylab({"explain", postfix_log_line}, out) == 0);
+        CHECK(has(out, "5.1.1"));
+        CHECK(has(out, "RCPT TO"));
+        CHECK_FALSE(has(out, "cannot read"));
+    }
+    SECTION("a bare reply and a bare status code are read, never 'cannot read'") {
+        CHECK(run_relaylab({"explain", "550 5.7.26 This mail has been blocked because the sender is unauthenticated."}, out) != 2);
+        CHECK(has(out, "5.7.26"));
+        CHECK(run_relaylab({"explain", "5.1.7"}, out) != 2);
+        CHECK(has(out, "5.1.7"));
+    }
+    SECTION("- reads stdin") {
+        CHECK(run_relaylab_stdin("explain -", fixtures + "/postfix-553-mail.eml", out) == 0);
+        CHECK(has(out, "553 malformed address"));
+        CHECK(has(out, "MAIL FROM"));
+    }
+    SECTION("one section per recipient of a multi-recipient DSN") {
+        CHECK(run_relaylab({"explain", three_recipients}, out) == 0);
+        CHECK(has(out, "== recipient 1 of 3: ann@isp-a.example =="));
+        CHECK(has(out, "== recipient 2 of 3: ben@isp-b.example =="));
+        CHECK(has(out, "== recipient 3 of 3: cho@nowhere.example =="));
+        CHECK(run_relaylab({"explain", "--json", three_recipients}, out) == 0);
+        const auto j = json::parse(out);
+        REQUIRE(j["recipients"].size() == 3);
+        CHECK(j["recipients"][0]["status"] == "5.1.1");
+        CHECK(j["recipients"][1]["status"] == "5.2.2");
+        CHECK(j["recipients"][2]["status"] == "5.1.2");
+    }
+    SECTION("--lang ja: the headings and words in Japanese") {
+        CHECK(run_relaylab({"explain", "--lang", "ja", three_recipients}, out) == 0);
+        CHECK(has(out, "== 宛先 1/3: ann@isp-a.example =="));
+        CHECK(has(out, "考えられる原因"));
+    }
+    SECTION("--help describes the inputs and --jsonl") {
+        CHECK(run_relaylab({"explain", "--help"}, out) == 0);
+        CHECK(has(out, "FILE|-|TEXT"));
+        CHECK(has(out, "--jsonl PATH"));
+        CHECK(has(out, "--lang"));
+    }
+    SECTION("usage errors: a path that is no file and no text, a folder, two inputs, a bad language") {
+        CHECK(run_relaylab({"explain", fixtures + "/no-such-file.eml"}, out, true) == 2);
+        CHECK(has(out, "no such file"));
+        CHECK(run_relaylab({"explain", fixtures}, out, true) == 2);
+        CHECK(has(out, "folder"));
+        CHECK(run_relaylab({"explain", three_recipients, three_recipients}, out) == 2);
+        CHECK(run_relaylab({"explain", "--lang", "fr", three_recipients}, out) == 2);
+        CHECK(run_relaylab({"explain", "--json", "--jsonl", three_recipients}, out) == 2);
+    }
+}
+
+TEST_CASE("relaylab explain --jsonl: folders, Maildirs, mboxes", "[diagnosis][command][explain]") {
+    std::string out;
+    TempDir dir("relaylab-jsonl");
+    const auto root = dir.path();
+    std::filesystem::create_directories(root / "md" / "new");
+    std::filesystem::copy_file(three_recipients, root / "md" / "new" / "1.eml");
+    std::filesystem::create_directories(root / "md" / "cur");
+    std::filesystem::create_directories(root / "md" / "tmp");
+    write(root / "md" / "tmp" / "partial", legacy_notice);  // a delivery in progress: not read
+    write(root / "box.mbox", "From MAILER-DAEMON Mon Jun  1 10:00:00 2009\n" + legacy_notice +
+                                 "\nFrom MAILER-DAEMON Mon Jun  1 10:01:00 2009\n" + postfix_log_line + "\n");
+
+    SECTION("one object per line per recipient, with the promised fields") {
+        REQUIRE(run_relaylab({"explain", "--jsonl", (root / "box.mbox").string(), (root / "md").string()}, out) == 0);
+        const auto lines = lines_of(out);
+        REQUIRE(lines.size() == 5);  // 1 + 1 from the mbox, 3 from the Maildir
+        for (const auto& j : lines)
+            for (const char* field : {"input", "recipient", "reason", "class", "status", "reply", "stage", "remote", "can_tell"})
+                CHECK(j.contains(field));
+        CHECK(lines[0]["input"] == (root / "box.mbox").string() + "#1");
+        CHECK(lines[0]["recipient"] == "bob@isp.example");
+        CHECK(lines[0]["class"] == "sender_rejected");
+        CHECK(lines[0]["status"] == "5.1.7");
+        CHECK(lines[0]["stage"] == "mail");
+        CHECK(lines[0]["reply"] == "553 malformed address (in reply to MAIL FROM command)");
+        CHECK(lines[0]["remote"] == "mx1.isp.example");
+        CHECK(lines[0]["can_tell"] == true);
+        CHECK(lines[1]["input"] == (root / "box.mbox").string() + "#2");
+        CHECK(lines[1]["reason"] == "userunknown");
+        CHECK(lines[2]["input"] == (root / "md").string() + "/new/1.eml");
+        CHECK(lines[2]["recipient"] == "ann@isp-a.example");
+        CHECK(lines[3]["reason"] == "mailboxfull");
+        CHECK(lines[4]["reason"] == "hostunknown");
+    }
+    SECTION("an unreadable path is a line with an error, and exit 1") {
+        CHECK(run_relaylab({"explain", "--jsonl", (root / "missing").string(), (root / "box.mbox").string()}, out) == 1);
+        const auto lines = lines_of(out);
+        REQUIRE(lines.size() == 3);
+        CHECK(lines[0].contains("error"));
+        CHECK(lines[0]["can_tell"] == false);
+    }
+    SECTION("- reads an mbox from stdin, named -#N") {
+        CHECK(run_relaylab_stdin("explain --jsonl -", (root / "box.mbox").string(), out) == 0);
+        const auto lines = lines_of(out);
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[1]["input"] == "-#2");
+    }
+}
+
+TEST_CASE("relaylab triage", "[diagnosis][command][triage]") {
+    std::string out;
+    TempDir dir("relaylab-triage");
+    const auto root = dir.path();
+    write(root / "legacy.eml", legacy_notice);
+    write(root / "log.txt", postfix_log_line + "\n");
+    std::filesystem::copy_file(three_recipients, root / "three.eml");
+
+    SECTION("counts by reason, stage and domain; the mislabelled bounce named") {
+        CHECK(run_relaylab({"triage", root.string()}, out) == 0);
+        CHECK(has(out, "3 inputs, 5 recipients, 0 unreadable"));
+        CHECK(has(out, "by reason (Sisimai's names):"));
+        CHECK(has(out, "by stage:"));
+        CHECK(has(out, "by recipient domain:"));
+        CHECK(has(out, "mislabelled by their own words: 1"));
+        CHECK(has(out, (root / "legacy.eml").string() + "  bob@isp.example"));
+        CHECK(has(out, "\"Host Unknown\" (host_unknown)"));
+        CHECK(has(out, "truth: sender_rejected 5.1.7 at MAIL FROM"));
+    }
+    SECTION("--json has every count; --fail-on-mislabel exits 1") {
+        CHECK(run_relaylab({"triage", "--json", root.string()}, out) == 0);
+        const auto j = json::parse(out);
+        CHECK(j["inputs"] == 3);
+        CHECK(j["recipients"] == 5);
+        CHECK(j["mislabelled"] == 1);
+        CHECK(j["mislabels"][0]["recipient"] == "bob@isp.example");
+        std::size_t userunknown = 0, total = 0;
+        for (const auto& row : j["by_reason"]) {
+            total += row["count"].get<std::size_t>();
+            if (row["name"] == "userunknown") userunknown = row["count"];
+        }
+        CHECK(total == 5);
+        CHECK(userunknown == 2);
+        CHECK(run_relaylab({"triage", "--fail-on-mislabel", root.string()}, out) == 1);
+    }
+    SECTION("no progress line when stderr is not a terminal") {
+        CHECK(run_relaylab({"triage", root.string()}, out, true) == 0);
+        CHECK_FALSE(has(out, "inputs read"));
+    }
+    SECTION("--lang ja, usage") {
+        CHECK(run_relaylab({"triage", "--lang", "ja", root.string()}, out) == 0);
+        CHECK(has(out, "理由別"));
+        CHECK(run_relaylab({"triage"}, out) == 2);
+        CHECK(run_relaylab({"triage", "--help"}, out) == 0);
+        CHECK(has(out, "PATH"));
+        CHECK(run_relaylab({"triage", (root / "missing").string()}, out) == 2);
+    }
+}
