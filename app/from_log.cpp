@@ -1,5 +1,6 @@
-// `relaylab scenario from-log FILE`: a scenario file that reproduces a bounce or a log line.
+// `relaylab scenario from-log INPUT`: a scenario file that reproduces a bounce or a log line.
 #include "app/command.hpp"
+#include "app/input_text.hpp"
 #include "diagnosis/scenario_from_log.hpp"
 
 #include <fstream>
@@ -9,13 +10,19 @@ namespace relaylab::app {
 namespace {
 
 constexpr const char* usage =
-    "usage: relaylab scenario from-log FILE|- [-o OUT]\n"
-    "Turns a Postfix/Exim log line, a bounce or a relaylab JSON log line into a scenario file for\n"
-    "`relaylab run` (DNS zone, a remote answering that reply at that stage, the submission, expectations).\n"
-    "Exit status: 0 written, 1 the input says too little to reproduce, 2 usage or unreadable file.";
+    "usage: relaylab scenario from-log FILE|-|TEXT [-o OUT]\n"
+    "Turns a Postfix/Exim log line, a bounce or a relaylab JSON log line — a file, - for stdin, or the\n"
+    "text itself when no file has that name — into a scenario file for `relaylab run` (DNS zone, a remote\n"
+    "answering that reply at that stage, the submission, expectations of the recipient's end and of the\n"
+    "sender's notice). The scenario starts at the evidence's date and has a unique name. Every value the\n"
+    "evidence does not give (sender, MX host, retry schedule, a syslog stamp's year…) is listed in the\n"
+    "scenario's \"made_up\" array and on stderr, and nothing is concluded from it. A report about several\n"
+    "recipients gives the scenario of the first one it can reproduce.\n"
+    "Exit status: 0 written, 1 the input says too little to reproduce, 2 usage or unreadable input.";
 
 int from_log(int argc, char** argv) {
-    std::string file, out_file;
+    std::string arg, out_file;
+    bool have_arg = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -23,35 +30,43 @@ int from_log(int argc, char** argv) {
             return exit_ok;
         }
         if ((a == "-o" || a == "--output") && i + 1 < argc) out_file = argv[++i];
-        else if (file.empty() && (a == "-" || a.empty() || a[0] != '-')) file = a;
-        else {
+        else if (!have_arg && (a == "-" || a.empty() || a[0] != '-')) {
+            arg = a;
+            have_arg = true;
+        } else {
             std::cerr << "relaylab scenario from-log: unexpected argument '" << a << "'\n" << usage << "\n";
             return exit_usage;
         }
     }
-    if (file.empty()) {
+    if (!have_arg) {
         std::cerr << usage << "\n";
         return exit_usage;
     }
-    std::string input(diag::max_input_octets, '\0');
-    if (file == "-") {
-        std::cin.read(input.data(), static_cast<std::streamsize>(input.size()));
-        input.resize(static_cast<std::size_t>(std::cin.gcount()));
-    } else {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) {
-            std::cerr << "relaylab scenario from-log: cannot read " << file << "\n";
-            return exit_usage;
-        }
-        in.read(input.data(), static_cast<std::streamsize>(input.size()));
-        input.resize(static_cast<std::size_t>(in.gcount()));
+    const auto in = inputs_of_argument(arg, gw::Language::En);
+    if (!in.error.empty()) {
+        std::cerr << "relaylab scenario from-log: " << in.error << "\n";
+        return exit_usage;
     }
-    const auto finding = diag::read_any(input);
-    const auto scenario = diag::scenario_from_finding(finding);
+    std::optional<nlohmann::json> scenario;
+    std::vector<std::string> found;
+    for (const auto& input : in.inputs) {
+        for (const auto& f : diag::read_all(input.text)) {
+            if ((scenario = diag::scenario_from_finding(f, input.text))) break;
+            found.insert(found.end(), f.found.begin(), f.found.end());
+        }
+        if (scenario) break;
+    }
     if (!scenario) {
         std::cerr << "relaylab scenario from-log: cannot tell from this input which stage failed and how; found:\n";
-        for (const auto& f : finding.found) std::cerr << "  " << f << "\n";
+        for (const auto& f : found) std::cerr << "  " << f << "\n";
         return exit_failed;
+    }
+    const auto& made_up = (*scenario)["made_up"];
+    if (!made_up.empty()) {
+        std::cerr << "relaylab scenario from-log: made up (the evidence does not give them; nothing is concluded from them):\n";
+        for (const auto& m : made_up)
+            std::cerr << "  " << m["field"].get<std::string>() << " = " << m["value"].get<std::string>() << ": "
+                      << m["why"].get<std::string>() << "\n";
     }
     const auto text = scenario->dump(2) + "\n";
     if (out_file.empty()) {

@@ -307,7 +307,9 @@ Scenario load_scenario(const std::filesystem::path& file) {
 Scenario parse_scenario(const JsonSource& source) {
     Reader r(source);
     const ptr root;
-    r.object(root, {"name", "description", "comment", "start", "limit", "world", "gateway", "submissions", "expect"});
+    // "made_up": the values `relaylab scenario from-log` had to invent (docs/scenarios.md); read by people.
+    r.object(root, {"name", "description", "comment", "made_up", "start", "limit", "world", "gateway", "submissions",
+                    "expect"});
     Scenario s;
     s.file = source.name();
     s.name = r.opt_string(root / "name").value_or(std::filesystem::path(source.name()).stem().string());

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -206,5 +207,57 @@ TEST_CASE("relaylab triage", "[diagnosis][command][triage]") {
         CHECK(run_relaylab({"triage", "--help"}, out) == 0);
         CHECK(has(out, "PATH"));
         CHECK(run_relaylab({"triage", (root / "missing").string()}, out) == 2);
+    }
+}
+
+TEST_CASE("relaylab scenario from-log: nothing invented silently", "[diagnosis][command][from-log]") {
+    std::string out;
+    TempDir dir("relaylab-fromlog-cli");
+    const std::string mail_line =
+        "Jun  1 10:00:00 relay postfix/smtp[123]: 4AB12: to=<bob@isp.example>, relay=mx1.isp.example[192.0.2.1]:25, "
+        "delay=1.2, dsn=5.0.0, status=bounced (host mx1.isp.example[192.0.2.1] said: 553 malformed address (in reply "
+        "to MAIL FROM command))";
+    SECTION("a bare log line: the sender and the year are made up, listed in the scenario and on stderr") {
+        const auto file = (dir.path() / "s.json").string();
+        REQUIRE(run_relaylab({"scenario", "from-log", mail_line, "-o", file}, out, true) == 0);
+        CHECK(has(out, "made up"));
+        CHECK(has(out, "submissions[0].from"));
+        const auto j = json::parse(read_file(file));
+        std::vector<std::string> fields;
+        for (const auto& m : j["made_up"]) fields.push_back(m["field"]);
+        CHECK(std::count(fields.begin(), fields.end(), "submissions[0].from") == 1);
+        CHECK(std::count(fields.begin(), fields.end(), "start") >= 1);  // the year of a syslog stamp
+        // The log's month, day and time are kept.
+        CHECK(j["start"].get<std::string>().substr(4) == "-06-01T10:00:00Z");
+        // No script choice rests on the invented sender: a plain MAIL FROM refusal, not "malformed_sender".
+        CHECK(j["world"]["remotes"]["mx1.isp.example"]["script"].contains("mail"));
+        CHECK_FALSE(has(j.dump(), "well-formed"));
+        CHECK_FALSE(has(j.dump(), "dot-atom"));
+        // The notice expectation is there, on the truthful delivery-status part only.
+        REQUIRE(j["expect"].size() == 3);
+        CHECK(j["expect"][1]["notice"] == j["submissions"][0]["from"]);
+        CHECK(j["expect"][1]["delivery_status"]["Status"] == "5.1.7");
+        CHECK(run_relaylab({"run", file}, out) == 0);
+        CHECK(has(out, "3 passed, 0 failed"));
+    }
+    SECTION("a bounce: its Date: kept (in UTC), its sender used, nothing made up") {
+        REQUIRE(run_relaylab({"scenario", "from-log", fixtures + "/postfix-553-mail.eml"}, out) == 0);
+        const auto j = json::parse(out);
+        CHECK(j["start"] == "2009-06-01T10:00:02Z");  // Date: Mon,  1 Jun 2009 19:00:02 +0900
+        CHECK(j["made_up"].empty());
+        CHECK(j["expect"][1]["notice"] == j["submissions"][0]["from"]);
+        CHECK(j["submissions"][0]["from"] == "q.@docomo.ne.jp");  // the bounce's own sender
+    }
+    SECTION("names are unique per input, and stable") {
+        std::string a, b, c;
+        REQUIRE(run_relaylab({"scenario", "from-log", fixtures + "/postfix-553-mail.eml"}, a) == 0);
+        REQUIRE(run_relaylab({"scenario", "from-log", fixtures + "/sendmail-553-mail.eml"}, b) == 0);
+        REQUIRE(run_relaylab({"scenario", "from-log", fixtures + "/postfix-553-mail.eml"}, c) == 0);
+        CHECK(json::parse(a)["name"] != json::parse(b)["name"]);
+        CHECK(json::parse(a)["name"] == json::parse(c)["name"]);
+    }
+    SECTION("- reads stdin") {
+        CHECK(run_relaylab_stdin("scenario from-log -", fixtures + "/exim-553-mail.eml", out) == 0);
+        CHECK(json::parse(out)["expect"][0]["dsn"] == "5.1.7");
     }
 }
