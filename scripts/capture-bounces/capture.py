@@ -28,6 +28,7 @@ TIMING = {"retry": 15, "warn": 60, "lifetime": 150, "greeting": 15}
 # How long after the lifetime the capture keeps waiting for the last reports.
 GRACE_SECONDS = 150
 POLL_SECONDS = 2
+SETTLE_SECONDS = 2
 # smtp-sink -d puts these pseudo-headers (and its own Received:) before the message it received.
 SINK_PSEUDO = ("X-Client-Addr:", "X-Client-Proto:", "X-Helo-Args:", "X-Mail-Args:", "X-Rcpt-Args:")
 
@@ -108,6 +109,10 @@ def report_kind(raw):
             text = "\n".join(str(b) for b in blocks) if blocks else str(payload)
             actions += [a.lower() for a in re.findall(r"(?im)^Action:\s*(\S+)", text)]
     if actions:
+        # OpenSMTPD 6.8's report on an expired (and deleted) message says Action: delayed,
+        # Status: 4.4.7, "Envelope expired": it is the failure report, not a warning.
+        if all(a == "delayed" for a in actions) and b"Envelope expired" in raw:
+            return "failure"
         if all(a == "delayed" for a in actions):
             return "delayed"
         if all(a in ("relayed", "delivered", "expanded") for a in actions):
@@ -147,12 +152,19 @@ def label(c, kind, entries, made_by, names_stage=True):
     return {"made_by": made_by, "recipients": rec}
 
 
+def mta_name(mta_version):
+    return mta_version.split()[0].lower()
+
+
 def made_by(mta_version, c, addr, kind):
     if c["dns"] == "mx":
         how = "relaying to relaylab sim-smtp as %s [%s], which %s" % (c["mx"], addr.remote(c["n"]), c["did"])
     else:
         how = "resolving with relaylab sim-dns, where %s" % c["did"]
     what = {"failure": "", "delayed": " (its delay warning)", "delivered": " (its success notice)"}[kind]
+    if mta_name(mta_version) == "opensmtpd" and kind == "failure" and \
+            c["per_mta"].get("opensmtpd", {}).get(kind) == casedef.OPENSMTPD_EXPIRED:
+        what = " (its expiry notice, worded as a delay: 'Envelope expired', Action delayed)"
     return "captured: %s %s%s" % (mta_version, how, what)
 
 
@@ -229,11 +241,16 @@ def main():
                 notes.append("%s: %s" % (c["name"], err))
                 print("  not submitted:", c["name"], err, flush=True)
         want = {(c["n"], k) for c in all_cases for k in expected(c, args.mta)}
-        deadline = time.time() + TIMING["lifetime"] + GRACE_SECONDS
+        deadline = time.time() + TIMING["lifetime"] + GRACE_SECONDS + Driver.extra_grace
         seen = set()
         while time.time() < deadline and not want <= set(got):
             for f in sorted(os.listdir(w.sink_dir)):
                 if f in seen:
+                    continue
+                # smtp-sink creates the file before it has written the transaction: read it
+                # only once it is non-empty and has not changed for a moment.
+                st = os.stat(os.path.join(w.sink_dir, f))
+                if st.st_size == 0 or time.time() - st.st_mtime < SETTLE_SECONDS:
                     continue
                 seen.add(f)
                 with open(os.path.join(w.sink_dir, f), "rb") as fh:

@@ -57,6 +57,7 @@ begin rewrite
 class Exim:
     name = "exim"
     names_stage = True
+    extra_grace = 0
 
     def __init__(self, work, addr, timing, all_cases, pkgroot):
         self.work, self.addr, self.t = work, addr, timing

@@ -12,6 +12,7 @@ NOQUOTE_CASE = "sender-malformed-553"
 class Postfix:
     name = "postfix"
     names_stage = True
+    extra_grace = 0
 
     def __init__(self, work, addr, timing, all_cases, pkgroot):
         self.work, self.addr, self.t, self.cases = work, addr, timing, all_cases
