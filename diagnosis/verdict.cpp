@@ -37,7 +37,7 @@ std::optional<DsnStatus> evidence_status(const Finding& f) {
 std::optional<gw::Classification> classify_without_stage(const Finding& f) {
     const auto status = evidence_status(f);
     std::string text;
-    if (f.reply) text = f.reply->text();
+    if (f.reply) text = gw::reply_words(*f.reply);
     if (!f.diagnostic_text.empty()) text += (text.empty() ? "" : " ") + f.diagnostic_text;
     if (!status && text.empty()) return std::nullopt;
     // The class of the failure: the reply code's, else the status's; 5 when only words are known
@@ -58,10 +58,7 @@ std::optional<gw::Classification> classify_without_stage(const Finding& f) {
             return gw::classification_of(FC::TemporaryFailure, DsnStatus{4, status->subject, status->detail});
         return std::nullopt;
     }
-    DsnStatus s = status && !generic(*status) ? *status : m->status.value_or(gw::default_status(m->failure, klass));
-    if (s.klass == 0) s = gw::default_status(m->failure, klass);
-    s.klass = gw::permanence(m->failure) == gw::Permanence::Temporary ? 4 : klass;
-    auto c = gw::classification_of(m->failure, s);
+    auto c = gw::classification_of(m->failure, gw::verdict_status(*m, status, klass));
     c.rule = m->rule->id;
     if (f.reply) {
         c.reply = f.reply;
@@ -89,6 +86,8 @@ gw::Classification classify_report(const Finding& f) {
     else cause = classify_without_stage(f);
     if (cause && cause->failure != FC::TemporaryFailure && cause->failure != FC::Delivered) {
         c.last_temporary = cause->failure;
+        // As for an expiry, the reason is the cause's: a delay is named after why it is delayed.
+        c.reason = cause->reason;
         if (!(cause->status.subject == 0 && cause->status.detail == 0))
             c.status = DsnStatus{4, cause->status.subject, cause->status.detail};
     }
@@ -106,7 +105,14 @@ gw::Classification classify_report(const Finding& f) {
 std::optional<gw::Classification> classify_finding(const Finding& f) {
     if (f.report != ReportKind::Failure) return classify_report(f);
     const auto outcome = to_outcome(f);
-    if (outcome && !(f.expired && !outcome->last_temporary)) return gw::classify(*outcome);
+    if (outcome && !(f.expired && !outcome->last_temporary)) {
+        auto c = gw::classify(*outcome);
+        // A DNS failure read from a report: the reporter's own specific status is what it said
+        // (Postfix reports "Host or domain name not found" as 5.4.4, where the gateway says 5.1.2).
+        if (f.dns_status && !f.expired)
+            if (const auto s = reported_status(f); s && !generic(*s) && s->klass == c.status.klass) c.status = *s;
+        return c;
+    }
     auto found = classify_without_stage(f);
     if (!f.expired) return found;
     // An expiry whose last attempt has no stage: the cause, when the words or status name one.
@@ -114,7 +120,8 @@ std::optional<gw::Classification> classify_finding(const Finding& f) {
     c.expired = true;
     if (found && found->failure != FC::Expired) {
         c.last_temporary = found->failure;
-        c.reason = found->failure == FC::TemporaryFailure ? gw::Reason::Expired : found->reason;
+        c.reason = found->reason == gw::Reason::OnHold || found->reason == gw::Reason::NetworkError ? gw::Reason::Expired
+                                                                                                   : found->reason;
         c.reply = found->reply;
         c.diagnostic_code = found->diagnostic_code;
         c.rule = found->rule;

@@ -199,7 +199,7 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
     const int k = reply.permanent() ? 5 : 4;
     // A 5xx to RSET/QUIT says nothing about this message, whatever its words.
     if (r.stage == Stage::Rset || r.stage == Stage::Quit || r.stage == Stage::Done) return classify_by_stage(r, reply);
-    const auto text = reply.text();
+    const auto text = reply_words(reply);
     ReplyFacts facts;
     facts.stage = r.stage;
     facts.code = reply.code;
@@ -209,11 +209,7 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
     facts.recipient_domain = domain_part(recipient);
     const auto m = match_reply(facts);
     if (!m) return classify_by_stage(r, reply);
-    const bool specific = reply.enhanced && !generic(*reply.enhanced);
-    DsnStatus s = specific ? status(k, reply.enhanced->subject, reply.enhanced->detail)
-                           : m->status.value_or(default_status(m->failure, k));
-    s.klass = k;
-    auto c = make(m->failure, s);
+    auto c = make(m->failure, verdict_status(*m, facts.status, k));
     c.permanent = reply.permanent();
     c.rule = m->rule->id;
     return c;
@@ -381,8 +377,10 @@ Classification classify(const DeliveryOutcome& o) {
     if (o.last_temporary && o.last_temporary->kind != OutcomeKind::Expired) {
         const auto last = classify_once(*o.last_temporary);
         c.last_temporary = last.failure;
-        // Sisimai names a bounce after its cause where the last attempt gave one, else "expired".
-        c.reason = last.failure == FC::TemporaryFailure ? Reason::Expired : last.reason;
+        // Sisimai names a bounce after its cause where the last attempt gave one (a full mailbox, a
+        // rate limit), else "expired": also when the last attempts could not connect or resolve (its
+        // table maps X.4.1 / X.4.2 to expired).
+        c.reason = last.reason == Reason::OnHold || last.reason == Reason::NetworkError ? Reason::Expired : last.reason;
         c.stage = last.stage;
         c.reply = last.reply;
         c.diagnostic_code = last.diagnostic_code;

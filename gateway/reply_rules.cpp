@@ -110,7 +110,7 @@ private:
     ReplyRule rule(const ptr& p) const {
         const auto& v = src_.root().at(p);
         if (!v.is_object()) fail(p, "expected an object");
-        src_.reject_unknown_keys(p, {"id", "note", "match", "class", "status"});
+        src_.reject_unknown_keys(p, {"id", "note", "match", "class", "status", "status_overrides"});
         ReplyRule r;
         r.id = v.contains("id") ? string_at(p / "id") : p.to_string();
         if (!v.contains("class")) fail(p, "missing \"class\"");
@@ -121,6 +121,11 @@ private:
         if (v.contains("status")) {
             r.status = pattern(p / "status");
             if (r.status->parts.size() != 2) fail(p / "status", "a rule's status names subject and detail: \"X.7.1\"");
+        }
+        if (v.contains("status_overrides")) {
+            if (!v.at("status_overrides").is_boolean()) fail(p / "status_overrides", "expected true or false");
+            r.status_overrides = v.at("status_overrides").get<bool>();
+            if (r.status_overrides && !r.status) fail(p / "status_overrides", "needs a \"status\" to override with");
         }
         if (!v.contains("match")) fail(p, "missing \"match\"");
         match(p / "match", r);
@@ -214,6 +219,44 @@ const ReplyRuleSet& shipped_reply_rules() {
     return set;
 }
 
+DsnStatus verdict_status(const ReplyRuleMatch& m, std::optional<DsnStatus> remote, int klass) {
+    DsnStatus own = m.status ? *m.status : default_status(m.failure, klass);
+    if (own.klass == 0) own = default_status(m.failure, klass);
+    // X.0.0 and X.1.0 say nothing; for an address or mailbox class an "other" code of another
+    // subject contradicts it (5.5.0 for an unknown mailbox). Others are kept (4.7.0 for too many
+    // connections, 5.7.0 for malware).
+    const bool address_class = own.subject == 1 || own.subject == 2;
+    const bool specific = remote && remote->klass != 0 && !(remote->subject == 0 && remote->detail == 0) &&
+                          !(remote->subject == 1 && remote->detail == 0) &&
+                          !(address_class && remote->detail == 0 && remote->subject != own.subject);
+    DsnStatus s = specific && !m.status_overrides ? *remote : own;
+    s.klass = permanence(m.failure) == Permanence::Temporary ? 4 : klass;
+    return s;
+}
+
+std::string reply_words(const smtp::Reply& reply) {
+    std::string out;
+    std::string first_code;
+    for (std::size_t i = 0; i < reply.lines.size(); ++i) {
+        std::string_view line = reply.lines[i];
+        // The line's leading "d.d.d" token, if any.
+        std::size_t n = 0;
+        while (n < line.size() && line[n] != ' ') ++n;
+        const auto token = line.substr(0, n);
+        const bool is_code = parse_dsn_status(token).has_value();
+        if (i == 0 && is_code) first_code = std::string(token);
+        if (i > 0 && is_code && token == first_code) {
+            line.remove_prefix(n);
+            while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+        }
+        if (line.empty()) continue;
+        if (!out.empty()) out += ' ';
+        out.append(line);
+        if (out.size() >= max_reply_text_searched) break;
+    }
+    return out;
+}
+
 std::optional<ReplyRuleMatch> match_reply(const ReplyRuleSet& set, const ReplyFacts& facts) {
     const auto text = lower(facts.text);
     for (const auto& r : set.rules) {
@@ -221,6 +264,7 @@ std::optional<ReplyRuleMatch> match_reply(const ReplyRuleSet& set, const ReplyFa
         ReplyRuleMatch m;
         m.rule = &r;
         m.failure = r.failure;
+        m.status_overrides = r.status_overrides;
         if (r.status) {
             int k = r.status->klass;
             if (k == 0) k = facts.code ? facts.code / 100 : (facts.status ? facts.status->klass : 5);

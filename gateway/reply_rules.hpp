@@ -51,6 +51,9 @@ struct ReplyRule {
     std::vector<std::string> domains;                // the remote host or recipient domain is this or under it
     FailureClass failure = FailureClass::PolicyViolation;
     std::optional<StatusPattern> status;  // when the remote's code is absent or generic; X = the reply's class
+    // The rule's status replaces even a specific remote code that contradicts the class (Exchange's
+    // 5.4.1 for an unknown recipient, Yahoo's 5.7.2 for a block).
+    bool status_overrides = false;
 };
 
 struct ReplyRuleSet {
@@ -63,12 +66,23 @@ struct ReplyRuleMatch {
     FailureClass failure = FailureClass::PolicyViolation;
     // The rule's status for the given class (4/5), when it names one.
     std::optional<DsnStatus> status;
+    bool status_overrides = false;
 };
+
+// The status a rule's verdict reports (docs/taxonomy.md): the remote's code when it is specific —
+// not X.0.0, X.1.0, nor (for an address or mailbox class) an "other" X.s.0 of another subject — unless
+// the rule overrides it; else the rule's status; else the class's default. The class digit is
+// `klass` (the reply code's).
+DsnStatus verdict_status(const ReplyRuleMatch& m, std::optional<DsnStatus> remote, int klass);
 
 // Parses one rule file and appends its rules. Throws JsonSourceError ("file:line:col: ...").
 void add_reply_rules(ReplyRuleSet& set, std::string_view json_text, const std::string& source_name);
 // The shipped rule files (policies/replies/*.json, in name order), parsed once.
 const ReplyRuleSet& shipped_reply_rules();
+
+// A reply's words for matching: its lines joined by a space, without the enhanced code that
+// continuation lines repeat ("550-5.7.26 … is" / "550 5.7.26 unauthenticated" reads "… is unauthenticated").
+std::string reply_words(const smtp::Reply& reply);
 
 std::optional<ReplyRuleMatch> match_reply(const ReplyRuleSet& set, const ReplyFacts& facts);
 // With the shipped rules.

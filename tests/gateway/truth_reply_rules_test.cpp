@@ -150,6 +150,22 @@ TEST_CASE("reply rules: common words", "[classify][reply_rules]") {
         {Stage::Rcpt, "552 メールボックスの容量オーバーです", FailureClass::MailboxFull, "5.2.2"},
         {Stage::Rcpt, "450 4.7.1 Greylisted, please try again later", FailureClass::TemporaryFailure, "4.7.1"},
         {Stage::Rcpt, "550 5.7.1 Refused by administrative prohibition", FailureClass::PolicyViolation, "5.7.1"},
+        {Stage::Rcpt, "554 5.7.1 :  (DNS:NR)  http://postmaster.example/errors/554dnsnr.html", FailureClass::PtrRequired, "5.7.25"},
+        {Stage::Rcpt, "550 5.5.0 Requested action not taken: mailbox unavailable", FailureClass::RecipientUnknown, "5.1.1"},
+        {Stage::Rcpt, "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", FailureClass::RecipientUnknown, "5.1.1"},
+        {Stage::Rcpt, "553 5.7.2 [TSS09] All messages from 192.0.2.60 will be permanently deferred", FailureClass::IpBlocklisted, "5.7.1"},
+        {Stage::Mail, "421 4.7.1 :  (DYN:T1)  http://postmaster.example/errors/421dynt1.html", FailureClass::IpBlocklisted, "4.7.1"},
+        {Stage::Helo, "501 5.5.2 <localhost>: Helo command rejected: need fully-qualified hostname", FailureClass::SyntaxError, "5.5.2"},
+        {Stage::Dot, "554 5.7.9 Message not accepted for policy reasons.  See https://senders.example/error-codes", FailureClass::AuthFailure, "5.7.9"},
+        {Stage::Rcpt, "451 4.7.650 The mail server [198.51.100.44] has been temporarily rate limited due to IP reputation.",
+         FailureClass::BadReputation, "4.7.650"},
+        {Stage::Rcpt, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", FailureClass::RecipientUnknown, "5.1.10"},
+        {Stage::Mail, "550 5.1.8 Access denied, bad outbound sender.", FailureClass::SenderRejected, "5.1.8"},
+        {Stage::Dot, "500 Line Too Long", FailureClass::NotRfcCompliant, "5.6.0"},
+        {Stage::Mail, "451 Message temporarily deferred due to unresolvable RFC.5321 from domain", FailureClass::SenderRejected, "4.1.8"},
+        {Stage::Mail, "421 Max message per connection reached, closing transmission channel", FailureClass::TooManyConnections, "4.4.5"},
+        {Stage::Dot, "552 5.2.3 Message exceeds the per-recipient size limit of 10485760 bytes", FailureClass::ExceedsLimit, "5.2.3"},
+        {Stage::Dot, "550 5.7.1 Message refused by content policy: attachments of type .zip are not allowed", FailureClass::PolicyViolation, "5.7.1"},
     };
     for (const auto& k : cases) {
         SECTION(k.reply) {
@@ -159,6 +175,21 @@ TEST_CASE("reply rules: common words", "[classify][reply_rules]") {
             CHECK(c.permanent == (k.reply[0] == '5'));
             CHECK_FALSE(c.rule.empty());
         }
+    }
+    SECTION("continuation lines that repeat the enhanced code read as one sentence") {
+        check(at(Stage::Dot, {"552-5.7.0 This message was blocked because its content presents a potential",
+                              "552-5.7.0 security issue. To review our message content and attachment content",
+                              "552 5.7.0 guidelines, go to https://support.example/?p=BlockedMessage"}),
+              FailureClass::VirusDetected, "5.7.0", true);
+        check(at(Stage::Dot, {"550-5.7.1 [198.51.100.33] This message is not RFC 5322 compliant, the issue",
+                              "550-5.7.1 is: multiple From headers. To reduce the amount of spam sent to",
+                              "550 5.7.1 Gmail, this message has been blocked."}),
+              FailureClass::NotRfcCompliant, "5.7.1", true);
+        smtp::Reply r;
+        r.code = 550;
+        r.enhanced = smtp::EnhancedCode{5, 7, 26};
+        r.lines = {"5.7.26 This mail is", "5.7.26 unauthenticated", "5.7.2 kept"};
+        CHECK(reply_words(r) == "5.7.26 This mail is unauthenticated 5.7.2 kept");
     }
     SECTION("a 5xx to RSET says nothing about the message, whatever its words") {
         check(at(Stage::Rset, {"554 Message rejected as spam"}), FailureClass::TemporaryFailure, "4.0.0", false);
