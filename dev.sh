@@ -8,15 +8,21 @@
 #   ./dev.sh build      install what is missing and build only
 #   ./dev.sh live-demo  the same incident with the live daemon (relaylab serve) and scripted peers
 #   ./dev.sh asan       build with ASan+UBSan into build-asan and run the test suite there
+#   ./dev.sh deps       install every Debian package the build, the tests and the fuzzers need
+#   ./dev.sh packages [build|test|fuzz]   print the Debian packages that mode installs
 set -euo pipefail
 cd "$(dirname "$0")"
 
 JOBS=${JOBS:-$(nproc)}
 BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libc-ares-dev
-                nlohmann-json3-dev catch2)
-# Real peers the integration tests talk to: unbound (DNS), Postfix's smtp-sink/smtp-source,
-# swaks (SMTP client), Sisimai (bounce analyser), Chromium and a Japanese font (the HTML report's test).
-TEST_PACKAGES=(unbound postfix swaks libsisimai-perl chromium fonts-ipafont-gothic)
+                nlohmann-json3-dev catch2 libgmime-3.0-dev)
+# Every program a test runs, by its Debian package: unbound (DNS), Postfix's smtp-sink/smtp-source,
+# swaks (SMTP client), dig (bind9-dnsutils), perl with Sisimai (bounce analyser), python3 (its email
+# package reads notices), Chromium and a Japanese font (the HTML report's test); coreutils (timeout)
+# and dash (/bin/sh) are essential, listed so that the guard finds every program's package here.
+# scripts/check-test-programs.sh fails when a test runs a program whose package is not listed here.
+TEST_PACKAGES=(unbound postfix swaks bind9-dnsutils perl libsisimai-perl python3 chromium fonts-ipafont-gothic
+               coreutils dash)
 # The fuzzers are libFuzzer targets: clang and its runtime.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
@@ -59,6 +65,7 @@ case "${1:-}" in
         ;;
     test)
         # The whole suite: the tests, the same tests under ASan+UBSan, and every fuzzer briefly.
+        scripts/check-test-programs.sh
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
         build build
         (cd build && ctest -j"$JOBS" --output-on-failure --timeout 300)
@@ -68,6 +75,7 @@ case "${1:-}" in
         ;;
     quick)
         # The tests alone, without the sanitizer build and the fuzzers.
+        scripts/check-test-programs.sh
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
         build build
         (cd build && ctest -j"$JOBS" --output-on-failure --timeout 300)
@@ -77,8 +85,19 @@ case "${1:-}" in
         build build-asan -DRELAYLAB_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
         (cd build-asan && ctest -j"$JOBS" --output-on-failure --timeout 600)
         ;;
+    deps)
+        install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+        ;;
+    packages)
+        case "${2:-test}" in
+            build) printf '%s\n' "${BUILD_PACKAGES[@]}" ;;
+            test)  printf '%s\n' "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}" ;;
+            fuzz)  printf '%s\n' "${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}" ;;
+            *) echo "dev.sh packages: build, test or fuzz" >&2; exit 2 ;;
+        esac
+        ;;
     *)
-        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

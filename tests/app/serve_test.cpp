@@ -39,6 +39,7 @@ public:
     }
 
     int swaks(const std::string& from, const std::string& to, std::string& out) {
+        require_program("swaks", "swaks");
         return run_command({"swaks", "--server", "127.0.0.1:" + std::to_string(intake_port), "--from", from, "--to", to,
                             "--h-Subject", "hello from a handset", "--timeout", "20"},
                            out, true, std::chrono::seconds(30));
@@ -69,6 +70,7 @@ public:
 };
 
 std::string sisimai_reason(const fs::path& notice) {
+    require_perl_module("Sisimai", "libsisimai-perl");
     std::string out;
     int rc = run_command({"perl", "-MSisimai", "-e",
                           "my $v = Sisimai->make($ARGV[0]) || []; print $_->reason, '|', $_->deliverystatus, \"\\n\" for @$v;",
@@ -120,6 +122,7 @@ TEST_CASE("serve, accurate: the notice names the host, the reply, MAIL FROM and 
     CHECK(sisimai_reason(files[0]) == "rejected|5.1.7\n");
     // The UTF-8 human part is base64: decode it with the notice's own structure via Python's email package.
     std::string text;
+    require_program("python3", "python3");
     REQUIRE(run_command({"python3", "-c",
                          "import email,sys\nm=email.message_from_binary_file(open(sys.argv[1],'rb'))\n"
                          "print(m.get_payload(0).get_payload(decode=True).decode('utf-8'))",

@@ -27,6 +27,7 @@ int run_relaylab(std::vector<std::string> args, std::string& out, bool merge_std
 
 // Runs relaylab with stdin from a file (the `-` input).
 int run_relaylab_stdin(const std::string& args, const std::string& input_file, std::string& out) {
+    relaylab::test::require_program("/bin/sh", "dash");
     return run_command({"/bin/sh", "-c", "exec \"$0\" " + args + " < \"$1\"", relaylab_binary(), input_file}, out);
 }
 
@@ -88,7 +89,7 @@ TEST_CASE("relaylab explain: a file, -, or the text itself", "[diagnosis][comman
         REQUIRE(j["recipients"].size() == 3);
         CHECK(j["recipients"][0]["status"] == "5.1.1");
         CHECK(j["recipients"][1]["status"] == "5.2.2");
-        CHECK(j["recipients"][2]["status"] == "5.1.2");
+        CHECK(j["recipients"][2]["status"] == "5.4.4");  // the DSN's own Status, as Postfix reports host not found
     }
     SECTION("--lang ja: the headings and words in Japanese") {
         CHECK(run_relaylab({"explain", "--lang", "ja", three_recipients}, out) == 0);

@@ -348,10 +348,7 @@ TEST_CASE("notice text in UTF-8", "[notice]") {
 }
 
 TEST_CASE("notice parsed by Python's email package", "[notice]") {
-    if (!relaylab::test::have_program("python3")) {
-        WARN("python3 not installed");
-        return;
-    }
+    relaylab::test::require_program("python3", "python3");
     relaylab::test::TempDir dir("relaylab-notice");
     const char* script = R"(
 import email, email.policy, sys

@@ -57,19 +57,10 @@ std::string sisimai(const std::filesystem::path& path) {
     return out;
 }
 
-bool have_sisimai() {
-    std::string out;
-    return relaylab::test::have_program("perl") &&
-           relaylab::test::run_command({"perl", "-MSisimai", "-e", "1"}, out, true, std::chrono::milliseconds(30000)) == 0;
-}
-
 }  // namespace
 
 TEST_CASE("Sisimai reads the truth from the notice", "[notice][integration]") {
-    if (!have_sisimai()) {
-        WARN("Sisimai (libsisimai-perl) not installed");
-        return;
-    }
+    relaylab::test::require_perl_module("Sisimai", "libsisimai-perl");
     relaylab::test::TempDir dir("relaylab-sisimai");
     auto analyse = [&](const HandsetNotice& n) {
         auto path = dir.path() / "notice.eml";

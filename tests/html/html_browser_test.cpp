@@ -30,6 +30,7 @@ int run_html(const std::filesystem::path& html, const std::vector<std::string>& 
 // Headless Chromium with everything that could reach the network switched off. `timeout` kills the
 // whole process group (renderers included) if Chromium ever hangs.
 int chromium(const TempDir& dir, const std::vector<std::string>& args, std::string& out) {
+    require_program("timeout", "coreutils");
     std::vector<std::string> argv{"timeout", "-k", "5", "60", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                                   "--no-first-run", "--disable-background-networking", "--disable-component-update",
                                   "--disable-sync", "--disable-quic", "--disable-dev-shm-usage", "--log-level=3",
@@ -62,7 +63,7 @@ TEST_CASE("the report is one self-contained file, the same bytes on every run", 
 }
 
 TEST_CASE("Chromium shows both phones, the truthful delivery-status, the lanes and the step controls", "[html]") {
-    REQUIRE(have_program("chromium"));  // Debian package `chromium`, installed by ./dev.sh test
+    require_program("chromium", "chromium");
     TempDir dir("relaylab-html-browser");
     const auto html = dir.path() / "report.html";
     REQUIRE(run_html(html, {legacy, accurate}) == 0);
@@ -115,7 +116,7 @@ TEST_CASE("Chromium shows both phones, the truthful delivery-status, the lanes a
 }
 
 TEST_CASE("a hostile scenario's text stays text in the browser", "[html]") {
-    REQUIRE(have_program("chromium"));
+    require_program("chromium", "chromium");
     TempDir dir("relaylab-html-hostile");
     auto s = nlohmann::json::parse(read_file(legacy));
     const std::string evil = "</title><img id=\"pwned\" src=x onerror=\"document.body.id='pwned'\"><script>document.title='pwned'</script>";

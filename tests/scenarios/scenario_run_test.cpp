@@ -85,10 +85,7 @@ TEST_CASE("a bad scenario file exits 2 and names file:line:col", "[run]") {
 }
 
 TEST_CASE("a remote may be a real MTA: Postfix's smtp-sink, in real time, reported as not deterministic", "[run]") {
-    if (!have_program("/usr/sbin/smtp-sink")) {
-        WARN("smtp-sink not installed");
-        return;
-    }
+    require_program("/usr/sbin/smtp-sink", "postfix");
     TempDir dir("relaylab-scn-external");
     auto port = free_port("127.0.0.1");
     std::vector<std::string> argv{"/usr/sbin/smtp-sink"};

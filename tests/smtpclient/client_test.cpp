@@ -80,7 +80,7 @@ bool has_line(const std::vector<TranscriptLine>& t, char dir, std::string_view p
 }  // namespace
 
 TEST_CASE("client against smtp-sink", "[smtpclient][integration]") {
-    REQUIRE(test::have_program("/usr/sbin/smtp-sink"));
+    test::require_program("/usr/sbin/smtp-sink", "postfix");
 
     SECTION("plain sink delivers, pipelined") {
         Sink sink;

@@ -84,6 +84,7 @@ TEST_CASE("relaylab queue --retry/--delete on a running serve go through DIR/con
                        R"(local-data: "mail.isp.test. A 127.0.0.1")"});
     SpooledServe serve(dns);
     std::string out;
+    require_program("swaks", "swaks");
     REQUIRE(run_command({"swaks", "--server", "127.0.0.1:" + std::to_string(serve.intake_port), "--from",
                          "alice@docomo.ne.jp", "--to", "bob@isp.test", "--timeout", "20"},
                         out, true, std::chrono::seconds(30)) == 0);

@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -184,6 +187,41 @@ bool have_program(const std::string& name) {
     while (std::getline(ss, dir, ':'))
         if (::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
     return false;
+}
+
+namespace {
+
+bool under_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && (std::string(ci) == "true" || std::string(ci) == "1");
+}
+
+[[noreturn]] void skip_or_fail(const std::string& why) {
+    if (under_ci()) {
+        FAIL(why + " (CI=true: every tool the tests run must be installed; ./dev.sh test installs them)");
+        throw std::logic_error(why);  // FAIL throws; this line only tells the compiler so
+    }
+    std::fprintf(stderr, "SKIPPED: %s\n", why.c_str());
+    std::fflush(stderr);
+    std::fflush(stdout);
+    std::exit(77);
+}
+
+}  // namespace
+
+void require_program(const std::string& program, const std::string& package) {
+    if (!have_program(program)) skip_or_fail(program + " is not installed (Debian package " + package + ")");
+}
+
+void require_perl_module(const std::string& module, const std::string& package) {
+    require_program("perl", "perl");
+    std::string out;
+    if (run_command({"perl", "-M" + module, "-e", "1"}, out, true, std::chrono::seconds(30)) != 0)
+        skip_or_fail("the Perl module " + module + " is not installed (Debian package " + package + ")");
+}
+
+void require(bool condition, const std::string& what) {
+    if (!condition) skip_or_fail(what);
 }
 
 std::string read_file(const std::filesystem::path& p) {

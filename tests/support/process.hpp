@@ -54,4 +54,14 @@ std::string read_file(const std::filesystem::path& p);
 // Whether an executable exists (absolute path or on PATH).
 bool have_program(const std::string& name);
 
+// A real program a test runs, and the Debian package that provides it. When the program is missing
+// the test is skipped visibly: it says what to install and exits 77 (CTest's SKIP_RETURN_CODE).
+// Under CI=true every tool must be there, so the test fails instead. scripts/check-test-programs.sh
+// reads these calls and fails when ./dev.sh would not install the package named.
+void require_program(const std::string& program, const std::string& package);
+// The same for a Perl module (`perl -MModule -e 1` must succeed).
+void require_perl_module(const std::string& module, const std::string& package);
+// The same for a condition that is not a program (e.g. running as root): skipped, or failed under CI.
+void require(bool condition, const std::string& what);
+
 }  // namespace relaylab::test

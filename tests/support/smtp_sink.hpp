@@ -19,6 +19,7 @@ public:
     // `options` as smtp-sink takes them, e.g. {"-f", "MAIL", "-B", "553 malformed address"}.
     explicit SmtpSink(std::vector<std::string> options = {}, const std::string& ip = "127.0.0.1")
         : ip_(ip), port_(free_port(ip)) {
+        require_program(smtp_sink_program, "postfix");
         std::vector<std::string> argv{smtp_sink_program};
         if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "nobody"});  // it refuses to run as root
         argv.insert(argv.end(), options.begin(), options.end());

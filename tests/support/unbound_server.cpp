@@ -14,6 +14,8 @@ constexpr int kStartAttempts = 3;  // a port taken between free_port() and bind(
 
 UnboundServer::UnboundServer(const std::vector<std::string>& server_lines,
                              const std::vector<std::string>& extra_clauses) {
+    require_program(kUnbound, "unbound");
+    require_program("unbound-checkconf", "unbound");
     std::string last_log;
     for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
         port_ = free_port("127.0.0.1");

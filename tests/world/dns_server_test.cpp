@@ -81,7 +81,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }  // namespace
 
 TEST_CASE("dig gets authoritative answers and scripted failures", "[dns][server][integration]") {
-    if (!relaylab::test::have_program("dig")) FAIL("dig (dnsutils) is required");
+    relaylab::test::require_program("dig", "bind9-dnsutils");
     RealClock clock;
     RunningServer running(clock);
     const auto port = running.server().port();
@@ -145,7 +145,7 @@ TEST_CASE("dig gets authoritative answers and scripted failures", "[dns][server]
 }
 
 TEST_CASE("schedules follow the caller's clock, relative to the server's start", "[dns][server][integration]") {
-    if (!relaylab::test::have_program("dig")) FAIL("dig (dnsutils) is required");
+    relaylab::test::require_program("dig", "bind9-dnsutils");
     VirtualClock clock(TimePoint{} + std::chrono::hours(24 * 365 * 40));
     SECTION("inside the window: SERVFAIL") {
         RunningServer running(clock, {}, clock.now() - 10min);

@@ -105,7 +105,7 @@ struct RawClient {
 }  // namespace
 
 TEST_CASE("swaks sees the scripted MTA's answers", "[world][smtp][integration]") {
-    if (!relaylab::test::have_program("swaks")) FAIL("swaks is not installed");
+    relaylab::test::require_program("swaks", "swaks");
     RealClock clock;
     SECTION("553 at MAIL for the raw dotted local part; the quoted form passes; raw paths recorded") {
         RunningMta m(clock, script(R"({"hostname": "mx1.isp.example",
@@ -157,7 +157,7 @@ TEST_CASE("swaks sees the scripted MTA's answers", "[world][smtp][integration]")
 }
 
 TEST_CASE("Postfix smtp-source delivers through the scripted MTA", "[world][smtp][integration]") {
-    if (!relaylab::test::have_program("/usr/sbin/smtp-source")) FAIL("smtp-source is not installed");
+    relaylab::test::require_program("/usr/sbin/smtp-source", "postfix");
     RealClock clock;
     RunningMta m(clock, script("{}"));
     std::string out;
