@@ -314,6 +314,14 @@ std::string what_failed(const Finding& f, const gw::Classification& c, Language 
                                : c.failure == FC::AutoReply ? (ja ? "自動応答のメールです。" : "an automatic reply.")
                                                             : (ja ? "苦情報告（ARF）です。" : "an abuse feedback report (ARF).");
     }
+    if (out.empty()) {
+        // The evidence names the recipient and the verdict, nothing more (an Exim "** … retry timeout
+        // exceeded" line): say so rather than print an empty line.
+        out = c.expired ? (ja ? "配送期限切れ: 報告したサーバーは再試行をあきらめました（入力には応答も段階もありません）。"
+                              : "the message expired: the reporting server gave up retrying (the input names no reply and no stage).")
+                        : (ja ? "入力は失敗を報告していますが、応答・段階・ステータスはありません。"
+                              : "the input reports a failure but names no reply, stage or status.");
+    }
     if (f.stage_inferred) out += ja ? "（段階はステータスから推定）" : " (stage inferred from the status)";
     return out;
 }
@@ -333,8 +341,10 @@ std::string likely_cause(const Finding& f, const gw::Classification& c, Language
     const bool ja = lang == Language::Ja;
     const auto failure = (c.expired || c.failure == FC::Delayed) && c.last_temporary ? *c.last_temporary : c.failure;
     std::string out;
-    if (c.expired) out = words_for(FC::Expired)->cause.in(lang) + " ";
-    if (c.failure == FC::Delayed && c.last_temporary) out = words_for(FC::Delayed)->cause.in(lang) + " ";
+    // The expiry (or delay) first, then the last temporary failure behind it, if the input names one.
+    if (c.expired && failure != FC::Expired) out = words_for(FC::Expired)->cause.in(lang) + " ";
+    if (c.failure == FC::Delayed && c.last_temporary && failure != FC::Delayed)
+        out = words_for(FC::Delayed)->cause.in(lang) + " ";
     if (const auto* w = words_for(failure)) out += w->cause.in(lang);
     if (failure == FC::SenderRejected && !f.sender.empty()) {
         const auto check = gw::check_address(f.sender);

@@ -71,6 +71,18 @@ TEST_CASE("other classes and the honest 'cannot tell'", "[diagnosis][explain]") 
         CHECK(e.classification->failure == gw::FailureClass::DnsNxdomain);
         CHECK(has(e.likely_cause, "does not exist"));
     }
+    SECTION("an expiry with nothing else (fuzz_explain found an empty 'what failed' and a doubled cause)") {
+        const auto f = read_any("2009-06-05 19:00:02 1MB2Xa-0001Ab-Cd ** bob@isp.example: retry timeout exceeded");
+        for (const auto lang : {gw::Language::En, gw::Language::Ja}) {
+            auto e = explain(f, lang);
+            REQUIRE(e.can_tell());
+            CHECK(e.classification->failure == gw::FailureClass::Expired);
+            CHECK_FALSE(e.what_failed.empty());
+            const auto half = e.likely_cause.size() / 2;
+            CHECK(e.likely_cause.find(e.likely_cause.substr(0, half), 1) == std::string::npos);
+        }
+        CHECK(has(explain(f, gw::Language::En).what_failed, "expired"));
+    }
     SECTION("not a bounce") {
         auto e = explain(read_any(fixture("not-a-bounce.txt")), gw::Language::En);
         CHECK_FALSE(e.can_tell());
