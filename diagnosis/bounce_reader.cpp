@@ -172,11 +172,13 @@ bool has_evidence(const Finding& f) {
     return f.reply || f.dns_status || f.net || f.expired || f.report != ReportKind::Failure;
 }
 
-// RFC 3834 §5 Auto-Submitted, and the fields and subjects vacation programs use.
+// RFC 3834 §5 Auto-Submitted, and the fields and subjects vacation programs use. Only `auto-replied`
+// (§5.2) says "a reply": `auto-generated` is any machine-made message, bounces included (Sendmail's
+// DSNs carry `auto-generated (failure)`), so on its own it proves nothing.
 bool is_auto_reply(const std::vector<HeaderField>& h) {
     const auto auto_submitted = lower(field_value(h, "auto-submitted"));
     const auto precedence = lower(field_value(h, "precedence"));
-    if ((!auto_submitted.empty() && !auto_submitted.starts_with("no")) || !field_value(h, "x-autoreply").empty() ||
+    if (auto_submitted.starts_with("auto-replied") || !field_value(h, "x-autoreply").empty() ||
         !field_value(h, "x-autorespond").empty() || precedence == "auto_reply")
         return true;
     const auto subject = lower(field_value(h, "subject"));

@@ -159,6 +159,18 @@ TEST_CASE("reports that are not failures", "[diagnosis][reader][report]") {
     SECTION("a bounce from a mail system is no auto-reply, whatever its Auto-Submitted says") {
         CHECK(read_fixture("jp-gateway-iso2022jp.eml")[0].report == ReportKind::Failure);
     }
+    SECTION("Auto-Submitted: auto-generated alone is any machine's mail, not a reply; auto-replied is one") {
+        // Sendmail marks its DSNs auto-generated (failure): one whose report part cannot be read (fuzz_explain
+        // found it) must not turn into an out-of-office reply.
+        const std::string head = "From: Mail Delivery Subsystem <MAILER-DAEMON@sm.isp-b.example>\n"
+                                 "To: <taro@docomo.ne.jp>\nMIME-Version: 1.0\nContent-Type: text/plain\n";
+        const std::string body = "Subject: Returned mail\n\nThe original message could not be handled.\n";
+        for (const auto& f : read_bounces(head + "Auto-Submitted: auto-generated (failure)\n" + body))
+            CHECK(f.report != ReportKind::AutoReply);
+        const auto replied = read_bounces(head + "Auto-Submitted: auto-replied\n" + body);
+        REQUIRE(replied.size() == 1);
+        CHECK(replied[0].report == ReportKind::AutoReply);
+    }
     SECTION("an abuse feedback report (RFC 5965)") {
         const auto all = read_fixture("arf-abuse.eml");
         REQUIRE(all.size() == 1);
