@@ -8,6 +8,7 @@
 #include "diagnosis/explanation.hpp"
 #include "diagnosis/finding.hpp"
 #include "diagnosis/log_reader.hpp"
+#include "diagnosis/verdict.hpp"
 #include "fuzz/fuzz_check.hpp"
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,9 @@ namespace {
 // entries than the readers have places that add one.
 constexpr std::size_t max_found_entries = 32;
 constexpr std::size_t found_overhead = 128;
+// Values are cut from the input after its charset is decoded to UTF-8: a byte becomes at most 3
+// (a half-width katakana from Shift_JIS, or U+FFFD for a byte that decodes to nothing).
+constexpr std::size_t decoded_growth = 3;
 // The explanation adds fixed sentences (a few hundred bytes each, in two languages) around what was
 // read: linear in the input, with room for JSON's \u00XX escapes.
 constexpr std::size_t output_per_input_byte = 64;
@@ -44,24 +48,25 @@ bool valid_utf8(const std::string& s) {
 
 void check_finding(const Finding& f, std::size_t input_size) {
     FUZZ_CHECK(!to_string(f.source).empty());
-    // Every value a reader keeps is cut, unfolded or unescaped from the input: never longer.
+    // Every value a reader keeps is cut, unfolded or unescaped from the decoded input: never longer.
+    const std::size_t decoded = decoded_growth * input_size;
     for (const std::string* s : {&f.sender, &f.recipient, &f.remote_host, &f.remote_ip, &f.dns_name,
                                  &f.reported_status})
-        FUZZ_CHECK(s->size() <= input_size);
+        FUZZ_CHECK(s->size() <= decoded);
     // The action is cut from the input, except for Exim's markers (**, ==, =>), which the reader
     // names itself: "deferred" for a five-byte line with "==" (the first 10-minute run found that
     // the harness, not the reader, was wrong here).
     constexpr std::size_t longest_exim_action = sizeof "delivered" - 1;
-    FUZZ_CHECK(f.action.size() <= std::max(input_size, longest_exim_action));
+    FUZZ_CHECK(f.action.size() <= std::max(decoded, longest_exim_action));
     FUZZ_CHECK(f.found.size() <= max_found_entries);
-    for (const auto& w : f.found) FUZZ_CHECK(w.size() <= 2 * input_size + found_overhead);
+    for (const auto& w : f.found) FUZZ_CHECK(w.size() <= 2 * decoded + found_overhead);
     if (f.stage_inferred) FUZZ_CHECK(f.stage.has_value());
     if (f.reply) {
         FUZZ_CHECK(f.reply->code >= 200 && f.reply->code <= 599);
         FUZZ_CHECK(!f.reply->lines.empty());
-        for (const auto& l : f.reply->lines) FUZZ_CHECK(l.size() <= input_size);
+        for (const auto& l : f.reply->lines) FUZZ_CHECK(l.size() <= decoded);
         if (f.reply->enhanced) FUZZ_CHECK(f.reply->enhanced->klass == f.reply->code / 100);
-        FUZZ_CHECK(f.reply->one_line().size() <= input_size + found_overhead);
+        FUZZ_CHECK(f.reply->one_line().size() <= decoded + found_overhead);
     }
 }
 
@@ -69,10 +74,15 @@ void check_explanation(const Finding& f, gw::Language lang, std::size_t input_si
     const Explanation e = explain(f, lang);
     FUZZ_CHECK(e.finding.source == f.source);
     FUZZ_CHECK(!e.what_failed.empty());
+    // explain tells exactly when the verdict does; since verdicts need no stage (a status or a reply
+    // alone can be enough), a finding without an outcome may be told too.
+    FUZZ_CHECK(e.can_tell() == classify_finding(f).has_value());
     if (e.can_tell()) {
-        FUZZ_CHECK(to_outcome(f).has_value());
         const int klass = e.classification->status.klass;
-        FUZZ_CHECK(klass == 2 || klass == 4 || klass == 5);
+        // Reports that are no failure (auto-replies, abuse feedback) carry no RFC 3463 status.
+        const auto failure = e.classification->failure;
+        const bool no_status = failure == gw::FailureClass::AutoReply || failure == gw::FailureClass::AbuseFeedback;
+        FUZZ_CHECK(klass == 2 || klass == 4 || klass == 5 || (klass == 0 && no_status));
         FUZZ_CHECK(!e.meaning.empty());
     }
     const std::size_t bound = output_per_input_byte * input_size + output_overhead;
