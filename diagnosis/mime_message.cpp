@@ -42,6 +42,15 @@ GMimeParserOptions* parser_options() {
     return options;
 }
 
+// A stream with nothing in it, for the parser to hold between messages.
+GMimeStream* empty_stream() {
+    static GMimeStream* stream = [] {
+        parser_options();  // g_mime_init first
+        return g_mime_stream_mem_new();
+    }();
+    return stream;
+}
+
 // iconv names for the charsets Japanese mail declares: CP932 and ISO-2022-JP-2 are the supersets
 // that real handsets and Windows clients actually write under the plain names.
 std::string iconv_name(std::string_view declared) {
@@ -151,17 +160,55 @@ std::vector<HeaderField> fields_of(GMimeObject* object) {
     return out;
 }
 
-// Parses `text` as a message; null when GMime finds none.
+// Parses `text` as a message; null when GMime finds none. One parser per thread, re-initialised per
+// message: a new one allocates and clears its scan buffers each time.
 GPtr<GMimeMessage> parse_message(std::string_view text) {
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    thread_local GPtr<GMimeParser> parser(g_mime_parser_new());
+    g_mime_parser_init_with_stream(parser.get(), stream.get());
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-    return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), parser_options()));
+    GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), parser_options()));
+    g_mime_parser_init_with_stream(parser.get(), empty_stream());  // let go of this message's stream
+    return message;
 }
 
+// The bytes of a stream from its start.
+std::string read_stream(GMimeStream* stream) {
+    std::string out;
+    if (g_mime_stream_reset(stream) == -1) return out;
+    char buf[4096];
+    for (;;) {
+        const auto n = g_mime_stream_read(stream, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+// A part's content, its transfer encoding undone. Base64 and quoted-printable are decoded in one
+// step of GMime's decoder (what g_mime_data_wrapper_write_to_stream runs through a filter stream,
+// chunk by chunk: the decoders keep their state between chunks, so the bytes are the same); other
+// encodings go through the data wrapper.
 std::string decoded_bytes(GMimePart* part) {
     GMimeDataWrapper* content = g_mime_part_get_content(part);
     if (!content) return {};
+    const auto encoding = g_mime_data_wrapper_get_encoding(content);
+    GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
+    const bool direct = encoding == GMIME_CONTENT_ENCODING_DEFAULT || encoding == GMIME_CONTENT_ENCODING_7BIT ||
+                        encoding == GMIME_CONTENT_ENCODING_8BIT || encoding == GMIME_CONTENT_ENCODING_BINARY ||
+                        encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+    if (raw && direct) {
+        auto bytes = read_stream(raw);
+        if (encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+            GMimeEncoding state;
+            g_mime_encoding_init_decode(&state, encoding);
+            std::string decoded(g_mime_encoding_outlen(&state, bytes.size()), '\0');
+            decoded.resize(g_mime_encoding_step(&state, bytes.data(), bytes.size(), decoded.data()));
+            bytes = std::move(decoded);
+        }
+        if (bytes.size() > max_part_text_octets) bytes.resize(max_part_text_octets);
+        return bytes;
+    }
     GPtr<GMimeStream> mem(g_mime_stream_mem_new());
     g_mime_data_wrapper_write_to_stream(content, mem.get());
     GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
