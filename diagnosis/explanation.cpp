@@ -422,6 +422,39 @@ Explanation explain(const Finding& finding, Language lang) {
     return e;
 }
 
+namespace {
+
+// The readers note what they found in English (the JSON keeps it so); under --lang ja the text
+// says the same in Japanese. Quoted evidence (field names, replies, the reporter's words) stays as written.
+std::string found_line(const std::string& line, Language lang) {
+    if (lang != Language::Ja) return line;
+    static constexpr std::pair<std::string_view, std::string_view> prefixes[] = {
+        {"a message/delivery-status part (RFC 3464)", "配送状態の部分（message/delivery-status、RFC 3464）"},
+        {"remote reply: ", "受信側の応答: "},
+        {"transcript: ", "SMTP の記録: "},
+        {"network: ", "ネットワーク: "},
+        {"expired: ", "期限切れ: "},
+        {"greeting: ", "接続時の応答: "},
+        {"connection: ", "接続: "},
+        {"DNS result inferred from Status ", "Status から推定した DNS の結果: "},
+        {"connection failure inferred from Status ", "Status から推定した接続の失敗: "},
+        {"status (#", "ステータス (#"},
+        {"a reply: ", "応答: "},
+        {"a status code: ", "ステータスコード: "},
+        {"reason not recognised: ", "理由は読み取れません: "},
+        {"reason kind not recognised: ", "理由の種類は読み取れません: "},
+        {"an abuse feedback report (RFC 5965): ", "迷惑メールの報告（RFC 5965）: "},
+        {"an auto-reply (RFC 3834): ", "自動応答（RFC 3834）: "},
+        {"no bounce, log line, reply, status code or relaylab JSON line recognised",
+         "エラーメール、ログ行、応答、ステータスコード、relaylab の JSON 行のどれとも読み取れませんでした"},
+    };
+    for (const auto& [en, ja] : prefixes)
+        if (std::string_view(line).starts_with(en)) return std::string(ja) + line.substr(en.size());
+    return line;
+}
+
+}  // namespace
+
 std::string render_text(const Explanation& e, Language lang) {
     const bool ja = lang == Language::Ja;
     std::string out;
@@ -446,7 +479,7 @@ std::string render_text(const Explanation& e, Language lang) {
     for (const auto& n : e.notes) out += (ja ? "注: " : "note: ") + n + "\n";
     if (!e.finding.found.empty()) {
         out += ja ? "\n読み取れた内容:\n" : "\nfound:\n";
-        for (const auto& f : e.finding.found) out += "  " + f + "\n";
+        for (const auto& f : e.finding.found) out += "  " + found_line(f, lang) + "\n";
     }
     return out;
 }
