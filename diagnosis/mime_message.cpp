@@ -65,6 +65,23 @@ std::string iconv_name(std::string_view declared) {
     return canon ? canon : d;
 }
 
+// Printable ASCII, tabs and line ends: text that reads the same in UTF-8 and in every ASCII-based
+// charset below, so it needs neither the Japanese guess nor iconv (most of a bounce is such text).
+bool plain_ascii(std::string_view s) {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x7f || (u < 0x20 && c != '\t' && c != '\n' && c != '\r')) return false;
+    }
+    return true;
+}
+
+// iconv names of charsets that keep printable ASCII as it is ("" is undeclared or us-ascii).
+bool keeps_ascii(const std::string& iconv) {
+    const auto n = lower(iconv);
+    return n.empty() || n == "utf-8" || n == "cp932" || n == "iso-2022-jp-2" || n == "euc-jp" || n.starts_with("iso-8859-") ||
+           n.starts_with("cp125");
+}
+
 bool valid_utf8(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
@@ -279,6 +296,11 @@ std::vector<HeaderField> read_header_text(std::string_view headers) {
     std::size_t pos = 0;
     for (auto& f : read_field_block(headers, pos)) {
         if (!field_wanted(f.name)) continue;
+        // Without an encoded word (RFC 2047 "=?") printable ASCII decodes to itself.
+        if (plain_ascii(f.value) && !contains(f.value, "=?")) {
+            out.push_back({std::move(f.name), std::move(f.value)});
+            continue;
+        }
         GString_ decoded(g_mime_utils_header_decode_text(parser_options(), f.value.c_str()));
         out.push_back({std::move(f.name), to_utf8(decoded ? decoded.get() : f.value.c_str(), "")});
     }
@@ -356,8 +378,9 @@ std::string_view field_value(const std::vector<HeaderField>& fields, std::string
 }
 
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
-    const auto guess = guess_charset(bytes);
     auto from = iconv_name(charset);
+    if (plain_ascii(bytes) && keeps_ascii(from)) return std::string(bytes);
+    const auto guess = guess_charset(bytes);
     // A declared charset that the bytes contradict (ISO-2022-JP escapes under "us-ascii") loses.
     if (from.empty() || (guess == "ISO-2022-JP-2" && from != guess)) from = guess;
     if (from.empty() || from == "UTF-8") {

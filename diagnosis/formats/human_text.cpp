@@ -241,9 +241,12 @@ void read_host(const std::vector<std::string_view>& lines, Finding& f) {
     static constexpr std::string_view leads[] = {"host ", "while talking to ", "connected to ", "receiving server: ",
                                                  "remote server: ", "remote server at ", "サーバ: ", "サーバ：",
                                                  "サーバー: ", "サーバー："};
+    std::string low_line;  // the line lower-cased once, searched for every lead (the leads are lower-case)
     for (const auto line : lines) {
+        low_line.assign(line);
+        for (auto& c : low_line) c = low(c);
         for (const auto lead : leads) {
-            for (auto p = ifind(line, lead); p != std::string_view::npos; p = ifind(line, lead, p + 1)) {
+            for (auto p = low_line.find(lead); p != std::string::npos; p = low_line.find(lead, p + 1)) {
                 // "the mail system at host …" is the reporter; "Client host [ip] blocked" is the sender.
                 if ((p >= 3 && istarts(line.substr(p - 3), "at ")) || (p >= 7 && istarts(line.substr(p - 7), "client ")))
                     continue;
