@@ -439,6 +439,7 @@ std::string found_line(const std::string& line, Language lang) {
         {"DNS result inferred from Status ", "Status から推定した DNS の結果: "},
         {"connection failure inferred from Status ", "Status から推定した接続の失敗: "},
         {"status (#", "ステータス (#"},
+        {"status 5.4.4, as Postfix reports these words", "ステータス 5.4.4（Postfix がこの文言に付けるもの）"},
         {"a reply: ", "応答: "},
         {"a status code: ", "ステータスコード: "},
         {"reason not recognised: ", "理由は読み取れません: "},

@@ -119,6 +119,20 @@ TEST_CASE("verdict without a stage: replies and words", "[diagnosis][verdict]") 
     }
 }
 
+TEST_CASE("verdict: Postfix's host-not-found words carry Postfix's status", "[diagnosis][verdict]") {
+    // A provider's own bounce (no DSN part) quoting Postfix's per-recipient words: Postfix reports
+    // them as 5.4.4, as the DSN of a Postfix bounce says.
+    const std::string bounce = "From: postmaster@isp.example\nTo: taro@isp.example\nSubject: Returned mail: Delivery failed\n"
+                               "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n"
+                               "   ----- The following addresses had delivery problems -----\nhana@nowhere.example\n\n"
+                               "   ----- Non-delivered information -----\n"
+                               "Host or domain name not found. Name service error for name=nowhere.example type=A: Host not found\n";
+    check(verdict(bounce), FailureClass::DnsNxdomain, "5.4.4");
+    // "try again" is a temporary DNS failure: nothing is implied.
+    const auto later = read_any(bounce.substr(0, bounce.size() - 1) + ", try again\n");
+    CHECK(later.reported_status.empty());
+}
+
 TEST_CASE("verdict: reports that are not failures", "[diagnosis][verdict]") {
     Finding f;
     f.recipient = "bob@isp.example";
