@@ -104,23 +104,54 @@ struct Anchor {
     std::string_view rest;  // the line after the address
 };
 
+// Spaces, tabs and ideographic spaces (U+3000, Japanese notices indent and align with them).
+std::string_view skip_spaces(std::string_view s) {
+    while (true) {
+        if (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+        else if (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);
+        else return s;
+    }
+}
+
+// After a label: optional spaces, then ':' or the full-width '：'; the rest after them, or nullopt.
+std::optional<std::string_view> after_colon(std::string_view after) {
+    after = skip_spaces(after);
+    if (after.starts_with(":")) return skip_spaces(after.substr(1));
+    if (after.starts_with("\xEF\xBC\x9A")) return skip_spaces(after.substr(3));  // full-width colon
+    return std::nullopt;
+}
+
+// A Japanese label of the notice's own choosing before a colon ("宛先アドレス：", "お届け先:"): up to
+// 16 characters of Japanese text (no ASCII letters, digits or '@'), then the colon.
+std::optional<std::string_view> after_japanese_label(std::string_view t) {
+    if (t.empty() || static_cast<unsigned char>(t.front()) < 0x80) return std::nullopt;
+    std::size_t i = 0;
+    while (i < t.size() && i < 48 && static_cast<unsigned char>(t[i]) >= 0x80 && !t.substr(i).starts_with("\xEF\xBC\x9A") &&
+           !t.substr(i).starts_with("\xE3\x80\x80"))
+        ++i;
+    return after_colon(t.substr(i));
+}
+
+// Words that may follow a recipient's address in a Japanese sentence: "bob@isp.example 宛のメール",
+// "… 様", "… へのメール".
+bool japanese_follower(std::string_view r) {
+    return r.starts_with("\xE5\xAE\x9B") || r.starts_with("\xE6\xA7\x98") || r.starts_with("\xE3\x81\xB8");  // 宛 様 へ
+}
+
 // A line that starts with a recipient's address (after an optional label and '<').
 std::optional<Anchor> anchor_of(std::string_view line) {
-    auto t = ltrim(line);
+    auto t = skip_spaces(line);
+    bool labelled = false;
     for (const auto label : recipient_labels()) {
         if (!istarts(t, label)) continue;
-        auto after = t.substr(label.size());
-        while (true) {  // spaces, tabs and ideographic spaces (U+3000) before the colon
-            if (!after.empty() && (after.front() == ' ' || after.front() == '\t')) after.remove_prefix(1);
-            else if (after.starts_with("\xE3\x80\x80")) after.remove_prefix(3);
-            else break;
+        if (const auto rest = after_colon(t.substr(label.size()))) {
+            t = *rest;
+            labelled = true;
+            break;
         }
-        if (after.starts_with(":")) after.remove_prefix(1);
-        else if (after.starts_with("\xEF\xBC\x9A")) after.remove_prefix(3);  // full-width colon
-        else continue;
-        t = ltrim(after);
-        break;
     }
+    if (!labelled)
+        if (const auto rest = after_japanese_label(t)) t = *rest;
     bool angle = false;
     if (!t.empty() && t.front() == '<') {
         t.remove_prefix(1);
@@ -130,9 +161,9 @@ std::optional<Anchor> anchor_of(std::string_view line) {
     if (n == 0) return std::nullopt;
     Anchor a{std::string(t.substr(0, n)), t.substr(n)};
     if (angle && !a.rest.empty() && a.rest.front() == '>') a.rest.remove_prefix(1);
-    const auto r = ltrim(a.rest);
+    const auto r = skip_spaces(a.rest);
     if (!r.empty() && r.front() != ':' && r.front() != '(' && r.front() != ';' && r.front() != ',' && r.front() != '<' &&
-        !r.starts_with("..."))
+        !r.starts_with("...") && !japanese_follower(r))
         return std::nullopt;
     return a;
 }

@@ -6,6 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
+
+#include <iconv.h>
 
 using namespace relaylab;
 using namespace relaylab::diag;
@@ -116,6 +119,63 @@ TEST_CASE("verdict without a stage: replies and words", "[diagnosis][verdict]") 
         CHECK(*c->last_temporary == FailureClass::MailboxFull);
         CHECK(gw::to_string(c->reason) == "mailboxfull");
         CHECK(gw::who_acts(*c) == gw::Actor::Recipient);
+    }
+}
+
+namespace {
+
+// `utf8` in another charset (the test's own text, written in UTF-8).
+std::string encoded(const std::string& utf8, const char* charset) {
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    REQUIRE(cd != reinterpret_cast<iconv_t>(-1));
+    std::string out(utf8.size() * 4 + 16, '\0');
+    auto* in = const_cast<char*>(utf8.data());
+    std::size_t in_left = utf8.size(), out_left = out.size();
+    char* o = out.data();
+    REQUIRE(iconv(cd, &in, &in_left, &o, &out_left) != static_cast<std::size_t>(-1));
+    REQUIRE(iconv(cd, nullptr, nullptr, &o, &out_left) != static_cast<std::size_t>(-1));
+    iconv_close(cd);
+    out.resize(out.size() - out_left);
+    return out;
+}
+
+// A carrier's plain-text notice (no DSN part, no multipart) in `charset`, body written in UTF-8 here.
+std::string japanese_notice(const std::string& body_utf8, const char* charset, const char* mime_charset, const char* cte) {
+    return std::string("Return-Path: <>\nFrom: Postmaster@ezweb.ne.jp\nTo: taro-0101@ezweb.ne.jp\n"
+                       "Subject: =?ISO-2022-JP?B?GyRCQXc/LiVhITwlayUoJWkhPBsoQg==?=\nMIME-Version: 1.0\n"
+                       "Content-Type: text/plain; charset=") +
+           mime_charset + "\nContent-Transfer-Encoding: " + cte + "\n\n" + encoded(body_utf8, charset);
+}
+
+}  // namespace
+
+// Japanese carriers' and ISPs' plain-text notices label the recipient in their own words ("宛先アド
+// レス：", "送信先メールアドレス："), align with ideographic spaces, or name it inside a sentence
+// ("… 宛のメールは"); every variant must give the recipient and the cause, in ISO-2022-JP and Shift_JIS.
+TEST_CASE("verdict: Japanese plain-text notices, labelled in their own words", "[diagnosis][verdict][charset]") {
+    struct Case {
+        const char* body;
+        FailureClass failure;
+        const char* status;
+    };
+    const Case cases[] = {
+        {"送信メールエラー\n\n宛先アドレス：hanako.s@example.ne.jp\n\n宛先のメールアドレスが存在しないため、メールをお届けできませんでした。\n",
+         FailureClass::RecipientUnknown, "5.1.1"},
+        {"hanako.s@example.ne.jp 宛のメールは、相手先のメールボックスの容量がいっぱいのためお届けできませんでした。\n",
+         FailureClass::MailboxFull, "5.2.2"},
+        {"送信先メールアドレス：hanako.s@example.ne.jp\nエラー内容：ドメインが存在しません。@以降をご確認ください。\n",
+         FailureClass::DnsNxdomain, "5.1.2"},
+        {"送信したメールは、次の宛先に配送できませんでした。\n　宛先　：　<hanako.s@example.ne.jp>\n"
+         "　理由　：　メールサイズが大きすぎるため受信できません。\n",
+         FailureClass::MessageTooLarge, "5.3.4"},
+    };
+    for (const auto& c : cases) {
+        for (const auto& [charset, mime, cte] : {std::tuple{"ISO-2022-JP", "ISO-2022-JP", "7bit"}, std::tuple{"SHIFT_JIS", "Shift_JIS", "8bit"}}) {
+            INFO(charset << ": " << c.body);
+            const auto f = read_any(japanese_notice(c.body, charset, mime, cte));
+            CHECK(f.recipient == "hanako.s@example.ne.jp");
+            check(classify_finding(f), c.failure, c.status);
+        }
     }
 }
 
