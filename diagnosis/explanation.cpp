@@ -333,7 +333,7 @@ std::string likely_cause(const Finding& f, const gw::Classification& c, Language
     const bool ja = lang == Language::Ja;
     const auto failure = (c.expired || c.failure == FC::Delayed) && c.last_temporary ? *c.last_temporary : c.failure;
     std::string out;
-    if (c.expired) out = words_for(FC::Expired)->cause.in(lang) + " ";
+    if (c.expired && failure != FC::Expired) out = words_for(FC::Expired)->cause.in(lang) + " ";  // else said once below
     if (c.failure == FC::Delayed && c.last_temporary) out = words_for(FC::Delayed)->cause.in(lang) + " ";
     if (const auto* w = words_for(failure)) out += w->cause.in(lang);
     if (failure == FC::SenderRejected && !f.sender.empty()) {

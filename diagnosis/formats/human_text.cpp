@@ -149,18 +149,32 @@ std::optional<Anchor> anchor_of(std::string_view line) {
             labelled = true;
             break;
         }
+        // A Japanese label may stand without a colon, spaced from the address ("宛先 bob@…").
+        const auto spaced = skip_spaces(t.substr(label.size()));
+        if (static_cast<unsigned char>(label.front()) >= 0x80 && spaced.size() < t.size() - label.size()) {
+            t = spaced;
+            labelled = true;
+            break;
+        }
     }
     if (!labelled)
         if (const auto rest = after_japanese_label(t)) t = *rest;
-    bool angle = false;
+    bool angle = false, corner = false;  // <addr>, or 「addr」 in Japanese text
     if (!t.empty() && t.front() == '<') {
         t.remove_prefix(1);
         angle = true;
+    } else if (t.starts_with("\xE3\x80\x8C")) {
+        t.remove_prefix(3);
+        corner = true;
     }
     const auto n = address_length(t);
     if (n == 0) return std::nullopt;
     Anchor a{std::string(t.substr(0, n)), t.substr(n)};
     if (angle && !a.rest.empty() && a.rest.front() == '>') a.rest.remove_prefix(1);
+    if (corner) {
+        if (!a.rest.starts_with("\xE3\x80\x8D")) return std::nullopt;
+        a.rest.remove_prefix(3);
+    }
     const auto r = skip_spaces(a.rest);
     if (!r.empty() && r.front() != ':' && r.front() != '(' && r.front() != ';' && r.front() != ',' && r.front() != '<' &&
         !r.starts_with("...") && !japanese_follower(r))

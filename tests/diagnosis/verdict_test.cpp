@@ -168,6 +168,13 @@ TEST_CASE("verdict: Japanese plain-text notices, labelled in their own words", "
         {"送信したメールは、次の宛先に配送できませんでした。\n　宛先　：　<hanako.s@example.ne.jp>\n"
          "　理由　：　メールサイズが大きすぎるため受信できません。\n",
          FailureClass::MessageTooLarge, "5.3.4"},
+        {"「hanako.s@example.ne.jp」宛のメールは、受信拒否設定により届きませんでした。\n", FailureClass::RecipientFilter, "5.7.1"},
+        {"以下の宛先へのメールは配信できませんでした。\n宛先 hanako.s@example.ne.jp\n理由 メールボックスの容量を超えています。\n",
+         FailureClass::MailboxFull, "5.2.2"},
+        {"下記のメールアドレスは現在使われておりません。\nhanako.s@example.ne.jp\n", FailureClass::RecipientUnknown, "5.1.1"},
+        // Words alone that say the message expired: 4.4.7 as every other expiry, not a 5.4.7 of words.
+        {"送信先：hanako.s@example.ne.jp\n相手先のメールサーバーが応答しないため、一定時間内に配送できませんでした。\n",
+         FailureClass::Expired, "4.4.7"},
     };
     for (const auto& c : cases) {
         for (const auto& [charset, mime, cte] : {std::tuple{"ISO-2022-JP", "ISO-2022-JP", "7bit"}, std::tuple{"SHIFT_JIS", "Shift_JIS", "8bit"}}) {
@@ -176,6 +183,13 @@ TEST_CASE("verdict: Japanese plain-text notices, labelled in their own words", "
             CHECK(f.recipient == "hanako.s@example.ne.jp");
             check(classify_finding(f), c.failure, c.status);
         }
+    }
+    SECTION("an expiry's cause is said once") {
+        const auto e = explain(read_any(japanese_notice(cases[std::size(cases) - 1].body, "ISO-2022-JP", "ISO-2022-JP", "7bit")),
+                               gw::Language::En);
+        const auto first = e.likely_cause.find("gave up");
+        REQUIRE(first != std::string::npos);
+        CHECK(e.likely_cause.find("gave up", first + 1) == std::string::npos);
     }
 }
 
