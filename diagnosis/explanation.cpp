@@ -496,10 +496,7 @@ nlohmann::json to_json(const Explanation& e) {
     j["net_error"] = f.net ? nlohmann::json(smtp::to_string(*f.net)) : nlohmann::json();
     j["reported_status"] = f.reported_status;
     if (!e.classification) {
-        // Sisimai's names for a bounce it cannot explain: "onhold" when it holds a reply, a status
-        // or words that decide nothing; "undefined" when nothing was read.
-        const bool evidence = f.reply || !f.reported_status.empty() || !f.diagnostic_text.empty() || f.net || f.dns_status;
-        j["reason"] = evidence ? "onhold" : "undefined";
+        j["reason"] = gw::to_string(untold_reason(f));
         j["status"] = f.reported_status;
     }
     if (e.classification) {

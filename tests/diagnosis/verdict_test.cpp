@@ -1,6 +1,7 @@
 // The verdict on evidence that names no SMTP stage (a status alone, a pasted reply, a reporter's
 // words, Japanese text), the reports that are not failures, and the words explain puts on them.
 #include "diagnosis/explanation.hpp"
+#include "diagnosis/triage.hpp"
 #include "diagnosis/verdict.hpp"
 
 #include <catch2/catch.hpp>
@@ -205,6 +206,18 @@ TEST_CASE("verdict: Postfix's host-not-found words carry Postfix's status", "[di
     // "try again" is a temporary DNS failure: nothing is implied.
     const auto later = read_any(bounce.substr(0, bounce.size() - 1) + ", try again\n");
     CHECK(later.reported_status.empty());
+}
+
+TEST_CASE("cannot tell: the same Sisimai name in explain --json and explain --jsonl", "[diagnosis][verdict]") {
+    // A reply whose command is unknown decides nothing: "onhold" (Sisimai's name for a bounce it
+    // holds but cannot explain) in both outputs; nothing read at all is "undefined".
+    const std::string reply = "553 malformed address";
+    CHECK(untold_reason(read_any(reply)) == gw::Reason::OnHold);
+    CHECK(to_json(explain(read_any(reply), gw::Language::En))["reason"] == "onhold");
+    const auto records = triage_input(BatchInput{"pasted", reply, false, {}}, false);
+    REQUIRE(records.size() == 1);
+    CHECK(to_json(records.front())["reason"] == "onhold");
+    CHECK(untold_reason(Finding{}) == gw::Reason::Undefined);
 }
 
 TEST_CASE("verdict: reports that are not failures", "[diagnosis][verdict]") {
