@@ -280,6 +280,21 @@ std::string peer(const Finding& f) {
     return (f.remote_host.empty() ? std::string("?") : f.remote_host) + " [" + f.remote_ip + "]";
 }
 
+// The SMTP step a reply answered: the command's name (MAIL FROM, RCPT TO, DATA, EHLO stay as the
+// protocol writes them); in Japanese, the steps that are no command are said in Japanese.
+std::string command_label(smtp::Stage s, Language lang) {
+    if (lang == Language::Ja) {
+        switch (s) {
+        case smtp::Stage::Dot:
+        case smtp::Stage::Done: return "本文の送信完了（end of DATA）";
+        case smtp::Stage::Connect: return "接続";
+        case smtp::Stage::Greeting: return "接続直後の挨拶（greeting）";
+        default: break;
+        }
+    }
+    return std::string(gw::command_words(s));
+}
+
 std::string what_failed(const Finding& f, const gw::Classification& c, Language lang) {
     const bool ja = lang == Language::Ja;
     if (f.dns_status) {
@@ -291,7 +306,7 @@ std::string what_failed(const Finding& f, const gw::Classification& c, Language 
     }
     std::string out;
     const auto where = peer(f);
-    const std::string stage = c.stage ? std::string(gw::command_words(*c.stage)) : std::string("?");
+    const std::string stage = c.stage ? command_label(*c.stage, lang) : std::string("?");
     if (f.net) {
         const std::string err(smtp::to_string(*f.net));
         out = ja ? "接続: " + where + " との " + stage + " の段階で " + err + "。" : "connection: " + err + " with " + where + " at " + stage + ".";

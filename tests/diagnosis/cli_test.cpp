@@ -150,6 +150,7 @@ TEST_CASE("relaylab explain: the issue's hidden cases, in en and ja", "[diagnosi
         REQUIRE(run_relaylab({"explain", "--lang", "ja", exim}, out) == 0);
         CHECK(has(out, "分類: 送信ドメイン認証の失敗（auth_failure）, 5.7.26"));
         CHECK(has(out, "対処する人: 携帯電話会社（ゲートウェイの運用者）"));
+        CHECK(has(out, "が 本文の送信完了（end of DATA） に応答: 550 5.7.26"));
         REQUIRE(run_relaylab({"explain", "--jsonl", exim}, out) == 0);
         const auto lines = lines_of(out);
         REQUIRE(lines.size() == 2);
