@@ -280,6 +280,21 @@ std::string peer(const Finding& f) {
     return (f.remote_host.empty() ? std::string("?") : f.remote_host) + " [" + f.remote_ip + "]";
 }
 
+// The SMTP step a reply answered: the command's name (MAIL FROM, RCPT TO, DATA, EHLO stay as the
+// protocol writes them); in Japanese, the steps that are no command are said in Japanese.
+std::string command_label(smtp::Stage s, Language lang) {
+    if (lang == Language::Ja) {
+        switch (s) {
+        case smtp::Stage::Dot:
+        case smtp::Stage::Done: return "本文の送信完了（end of DATA）";
+        case smtp::Stage::Connect: return "接続";
+        case smtp::Stage::Greeting: return "接続直後の挨拶（greeting）";
+        default: break;
+        }
+    }
+    return std::string(gw::command_words(s));
+}
+
 std::string what_failed(const Finding& f, const gw::Classification& c, Language lang) {
     const bool ja = lang == Language::Ja;
     if (f.dns_status) {
@@ -291,7 +306,7 @@ std::string what_failed(const Finding& f, const gw::Classification& c, Language 
     }
     std::string out;
     const auto where = peer(f);
-    const std::string stage = c.stage ? std::string(gw::command_words(*c.stage)) : std::string("?");
+    const std::string stage = c.stage ? command_label(*c.stage, lang) : std::string("?");
     if (f.net) {
         const std::string err(smtp::to_string(*f.net));
         out = ja ? "接続: " + where + " との " + stage + " の段階で " + err + "。" : "connection: " + err + " with " + where + " at " + stage + ".";
@@ -432,6 +447,40 @@ Explanation explain(const Finding& finding, Language lang) {
     return e;
 }
 
+namespace {
+
+// The readers note what they found in English (the JSON keeps it so); under --lang ja the text
+// says the same in Japanese. Quoted evidence (field names, replies, the reporter's words) stays as written.
+std::string found_line(const std::string& line, Language lang) {
+    if (lang != Language::Ja) return line;
+    static constexpr std::pair<std::string_view, std::string_view> prefixes[] = {
+        {"a message/delivery-status part (RFC 3464)", "配送状態の部分（message/delivery-status、RFC 3464）"},
+        {"remote reply: ", "受信側の応答: "},
+        {"transcript: ", "SMTP の記録: "},
+        {"network: ", "ネットワーク: "},
+        {"expired: ", "期限切れ: "},
+        {"greeting: ", "接続時の応答: "},
+        {"connection: ", "接続: "},
+        {"DNS result inferred from Status ", "Status から推定した DNS の結果: "},
+        {"connection failure inferred from Status ", "Status から推定した接続の失敗: "},
+        {"status (#", "ステータス (#"},
+        {"status 5.4.4, as Postfix reports these words", "ステータス 5.4.4（Postfix がこの文言に付けるもの）"},
+        {"a reply: ", "応答: "},
+        {"a status code: ", "ステータスコード: "},
+        {"reason not recognised: ", "理由は読み取れません: "},
+        {"reason kind not recognised: ", "理由の種類は読み取れません: "},
+        {"an abuse feedback report (RFC 5965): ", "迷惑メールの報告（RFC 5965）: "},
+        {"an auto-reply (RFC 3834): ", "自動応答（RFC 3834）: "},
+        {"no bounce, log line, reply, status code or relaylab JSON line recognised",
+         "エラーメール、ログ行、応答、ステータスコード、relaylab の JSON 行のどれとも読み取れませんでした"},
+    };
+    for (const auto& [en, ja] : prefixes)
+        if (std::string_view(line).starts_with(en)) return std::string(ja) + line.substr(en.size());
+    return line;
+}
+
+}  // namespace
+
 std::string render_text(const Explanation& e, Language lang) {
     const bool ja = lang == Language::Ja;
     std::string out;
@@ -456,7 +505,7 @@ std::string render_text(const Explanation& e, Language lang) {
     for (const auto& n : e.notes) out += (ja ? "注: " : "note: ") + n + "\n";
     if (!e.finding.found.empty()) {
         out += ja ? "\n読み取れた内容:\n" : "\nfound:\n";
-        for (const auto& f : e.finding.found) out += "  " + f + "\n";
+        for (const auto& f : e.finding.found) out += "  " + found_line(f, lang) + "\n";
     }
     return out;
 }
@@ -472,10 +521,7 @@ nlohmann::json to_json(const Explanation& e) {
     j["net_error"] = f.net ? nlohmann::json(smtp::to_string(*f.net)) : nlohmann::json();
     j["reported_status"] = f.reported_status;
     if (!e.classification) {
-        // Sisimai's names for a bounce it cannot explain: "onhold" when it holds a reply, a status
-        // or words that decide nothing; "undefined" when nothing was read.
-        const bool evidence = f.reply || !f.reported_status.empty() || !f.diagnostic_text.empty() || f.net || f.dns_status;
-        j["reason"] = evidence ? "onhold" : "undefined";
+        j["reason"] = gw::to_string(untold_reason(f));
         j["status"] = f.reported_status;
     }
     if (e.classification) {

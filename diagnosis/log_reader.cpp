@@ -156,7 +156,13 @@ bool read_postfix_reason(std::string_view text, Finding& f) {
         f.dns_status = dns_status_from_words(colon == std::string_view::npos ? t : t.substr(colon + 2));
         const auto rdomain = domain_of(f.recipient);
         f.mx_host_lookup = type && *type != "MX" && !rdomain.empty() && lower(f.dns_name) != rdomain;
+        // Postfix gives "Host or domain name not found … Host not found" the status 5.4.4 (its DSN
+        // and log say dsn=5.4.4): the words carry it where a bounce has no DSN of its own.
+        const bool implied = f.reported_status.empty() && f.dns_status == dns::Status::NxDomain &&
+                             contains(t, "Host or domain name not found");
+        if (implied) f.reported_status = "5.4.4";
         f.found.push_back("DNS: " + trim(t));
+        if (implied) f.found.push_back("status 5.4.4, as Postfix reports these words");
         return true;
     }
     if (contains(t, "does not accept mail (nullMX)")) {

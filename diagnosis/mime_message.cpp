@@ -42,6 +42,15 @@ GMimeParserOptions* parser_options() {
     return options;
 }
 
+// A stream with nothing in it, for the parser to hold between messages.
+GMimeStream* empty_stream() {
+    static GMimeStream* stream = [] {
+        parser_options();  // g_mime_init first
+        return g_mime_stream_mem_new();
+    }();
+    return stream;
+}
+
 // iconv names for the charsets Japanese mail declares: CP932 and ISO-2022-JP-2 are the supersets
 // that real handsets and Windows clients actually write under the plain names.
 std::string iconv_name(std::string_view declared) {
@@ -54,6 +63,23 @@ std::string iconv_name(std::string_view declared) {
     if (d.empty() || d == "us-ascii" || d == "ascii" || d == "unknown-8bit" || d == "x-unknown") return "";
     const char* canon = g_mime_charset_iconv_name(d.c_str());
     return canon ? canon : d;
+}
+
+// Printable ASCII, tabs and line ends: text that reads the same in UTF-8 and in every ASCII-based
+// charset below, so it needs neither the Japanese guess nor iconv (most of a bounce is such text).
+bool plain_ascii(std::string_view s) {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x7f || (u < 0x20 && c != '\t' && c != '\n' && c != '\r')) return false;
+    }
+    return true;
+}
+
+// iconv names of charsets that keep printable ASCII as it is ("" is undeclared or us-ascii).
+bool keeps_ascii(const std::string& iconv) {
+    const auto n = lower(iconv);
+    return n.empty() || n == "utf-8" || n == "cp932" || n == "iso-2022-jp-2" || n == "euc-jp" || n.starts_with("iso-8859-") ||
+           n.starts_with("cp125");
 }
 
 bool valid_utf8(std::string_view s) {
@@ -151,17 +177,55 @@ std::vector<HeaderField> fields_of(GMimeObject* object) {
     return out;
 }
 
-// Parses `text` as a message; null when GMime finds none.
+// Parses `text` as a message; null when GMime finds none. One parser per thread, re-initialised per
+// message: a new one allocates and clears its scan buffers each time.
 GPtr<GMimeMessage> parse_message(std::string_view text) {
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
-    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    thread_local GPtr<GMimeParser> parser(g_mime_parser_new());
+    g_mime_parser_init_with_stream(parser.get(), stream.get());
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-    return GPtr<GMimeMessage>(g_mime_parser_construct_message(parser.get(), parser_options()));
+    GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), parser_options()));
+    g_mime_parser_init_with_stream(parser.get(), empty_stream());  // let go of this message's stream
+    return message;
 }
 
+// The bytes of a stream from its start.
+std::string read_stream(GMimeStream* stream) {
+    std::string out;
+    if (g_mime_stream_reset(stream) == -1) return out;
+    char buf[4096];
+    for (;;) {
+        const auto n = g_mime_stream_read(stream, buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+// A part's content, its transfer encoding undone. Base64 and quoted-printable are decoded in one
+// step of GMime's decoder (what g_mime_data_wrapper_write_to_stream runs through a filter stream,
+// chunk by chunk: the decoders keep their state between chunks, so the bytes are the same); other
+// encodings go through the data wrapper.
 std::string decoded_bytes(GMimePart* part) {
     GMimeDataWrapper* content = g_mime_part_get_content(part);
     if (!content) return {};
+    const auto encoding = g_mime_data_wrapper_get_encoding(content);
+    GMimeStream* raw = g_mime_data_wrapper_get_stream(content);
+    const bool direct = encoding == GMIME_CONTENT_ENCODING_DEFAULT || encoding == GMIME_CONTENT_ENCODING_7BIT ||
+                        encoding == GMIME_CONTENT_ENCODING_8BIT || encoding == GMIME_CONTENT_ENCODING_BINARY ||
+                        encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+    if (raw && direct) {
+        auto bytes = read_stream(raw);
+        if (encoding == GMIME_CONTENT_ENCODING_BASE64 || encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+            GMimeEncoding state;
+            g_mime_encoding_init_decode(&state, encoding);
+            std::string decoded(g_mime_encoding_outlen(&state, bytes.size()), '\0');
+            decoded.resize(g_mime_encoding_step(&state, bytes.data(), bytes.size(), decoded.data()));
+            bytes = std::move(decoded);
+        }
+        if (bytes.size() > max_part_text_octets) bytes.resize(max_part_text_octets);
+        return bytes;
+    }
     GPtr<GMimeStream> mem(g_mime_stream_mem_new());
     g_mime_data_wrapper_write_to_stream(content, mem.get());
     GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
@@ -206,6 +270,25 @@ std::string html_to_text(std::string_view html) {
     return out;
 }
 
+// Where the boundary line starts that opens the part whose header block holds position `p`: the
+// lines above p up to a line starting with "--", none of them blank. npos when p is not in a part's
+// header block (the words "message/rfc822" in a text, or the top-level header).
+std::size_t opening_boundary(std::string_view message, std::size_t p) {
+    auto start = message.rfind('\n', p);
+    start = start == std::string_view::npos ? 0 : start + 1;  // of the line holding p
+    while (start > 0) {
+        const auto prev_end = start - 1;  // the '\n' ending the line above
+        auto prev = prev_end == 0 ? std::string_view::npos : message.rfind('\n', prev_end - 1);
+        prev = prev == std::string_view::npos ? 0 : prev + 1;
+        auto line = message.substr(prev, prev_end - prev);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) return std::string_view::npos;  // a blank line: not a header block
+        if (line.starts_with("--")) return prev;
+        start = prev;
+    }
+    return std::string_view::npos;
+}
+
 // The returned message (message/rfc822, last in a report: RFC 6522 §3) is read for its header
 // fields only, here: GMime never builds it (each of its fields would be an object to make and free).
 // Returns the text GMime is to parse; `returned` gets the returned message's header block.
@@ -222,6 +305,17 @@ std::string_view without_returned_message(std::string_view message, std::string_
         if (body == std::string_view::npos) return message;
         const auto end = blank_after(body);
         returned = message.substr(body, end == std::string_view::npos ? message.size() - body : end - body);
+        // GMime need not see the message/rfc822 part at all: with an empty body it still builds a
+        // message part and an empty message inside it (a dozen objects, a third of its work on a
+        // bounce). Cut before the boundary line that opens the part, and before the line end that
+        // precedes that line (RFC 2046 §5.1.1: it belongs to the delimiter), so the part before
+        // keeps exactly the content it had.
+        if (const auto open = opening_boundary(message, p); open != std::string_view::npos) {
+            auto cut = open;
+            if (cut > 0 && message[cut - 1] == '\n') --cut;
+            if (cut > 0 && message[cut - 1] == '\r') --cut;
+            return message.substr(0, cut);
+        }
         return message.substr(0, body);
     }
     return message;
@@ -232,6 +326,11 @@ std::vector<HeaderField> read_header_text(std::string_view headers) {
     std::size_t pos = 0;
     for (auto& f : read_field_block(headers, pos)) {
         if (!field_wanted(f.name)) continue;
+        // Without an encoded word (RFC 2047 "=?") printable ASCII decodes to itself.
+        if (plain_ascii(f.value) && !contains(f.value, "=?")) {
+            out.push_back({std::move(f.name), std::move(f.value)});
+            continue;
+        }
         GString_ decoded(g_mime_utils_header_decode_text(parser_options(), f.value.c_str()));
         out.push_back({std::move(f.name), to_utf8(decoded ? decoded.get() : f.value.c_str(), "")});
     }
@@ -309,8 +408,9 @@ std::string_view field_value(const std::vector<HeaderField>& fields, std::string
 }
 
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
-    const auto guess = guess_charset(bytes);
     auto from = iconv_name(charset);
+    if (plain_ascii(bytes) && keeps_ascii(from)) return std::string(bytes);
+    const auto guess = guess_charset(bytes);
     // A declared charset that the bytes contradict (ISO-2022-JP escapes under "us-ascii") loses.
     if (from.empty() || (guess == "ISO-2022-JP-2" && from != guess)) from = guess;
     if (from.empty() || from == "UTF-8") {

@@ -195,7 +195,8 @@ std::vector<TriageRecord> triage_input(const BatchInput& input, bool judge_words
 }
 
 std::string_view reason_name(const TriageRecord& r) {
-    return r.classification ? gw::to_string(r.classification->reason) : gw::to_string(gw::Reason::Undefined);
+    if (r.classification) return gw::to_string(r.classification->reason);
+    return gw::to_string(r.error.empty() ? untold_reason(r.finding) : gw::Reason::Undefined);
 }
 
 json to_json(const TriageRecord& r) {

@@ -102,6 +102,11 @@ gw::Classification classify_report(const Finding& f) {
 
 }  // namespace
 
+gw::Reason untold_reason(const Finding& f) {
+    const bool evidence = f.reply || !f.reported_status.empty() || !f.diagnostic_text.empty() || f.net || f.dns_status;
+    return evidence ? gw::Reason::OnHold : gw::Reason::Undefined;
+}
+
 std::optional<gw::Classification> classify_finding(const Finding& f) {
     if (f.report != ReportKind::Failure) return classify_report(f);
     const auto outcome = to_outcome(f);

@@ -12,4 +12,9 @@ namespace relaylab::diag {
 
 std::optional<gw::Classification> classify_finding(const Finding& f);
 
+// Sisimai's name for a bounce that cannot be explained: "onhold" when the finding holds a reply, a
+// status or words that decide nothing, "undefined" when nothing was read. explain --json and
+// explain --jsonl / triage say the same.
+gw::Reason untold_reason(const Finding& f);
+
 }  // namespace relaylab::diag

@@ -185,6 +185,14 @@ const std::vector<Phrase>& phrases() {
         {"could not be delivered within", Meaning::Expired},
         {"was not delivered within", Meaning::Expired},
         {"delivery attempts timed out", Meaning::Expired},
+        // Japanese carriers' and ISPs' words: "could not deliver within the set time", "delivery deadline".
+        {"一定時間内に配送できません", Meaning::Expired},
+        {"一定時間内に配信できません", Meaning::Expired},
+        {"一定時間内に送信できません", Meaning::Expired},
+        {"一定時間内にお届けできません", Meaning::Expired},
+        {"一定期間内に配送できません", Meaning::Expired},
+        {"配送期限", Meaning::Expired},
+        {"送信期限", Meaning::Expired},
         // Delay warnings.
         {"delivery attempts will continue", Meaning::Delayed},
         {"could not send message for past", Meaning::Delayed},

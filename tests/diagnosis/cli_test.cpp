@@ -113,6 +113,65 @@ TEST_CASE("relaylab explain: a file, -, or the text itself", "[diagnosis][comman
     }
 }
 
+// The cases issue 11 names, through the binary as a user runs it, in both languages: the 2009
+// refusal as Exim reports it (after pipelined MAIL FROM), Gmail's multi-line 550-5.7.26 at end of
+// DATA, and a DSN that carries Status 5.1.7 and no Diagnostic-Code.
+TEST_CASE("relaylab explain: the issue's hidden cases, in en and ja", "[diagnosis][command][explain]") {
+    std::string out;
+    TempDir dir("relaylab-hidden");
+    const auto no_diagnostic = dir.path() / "status-517-only.eml";
+    write(no_diagnostic,
+          "From: MAILER-DAEMON@gw.carrier.example\nTo: p..q.@carrier.example\nSubject: Returned mail\nMIME-Version: 1.0\n"
+          "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+          "--b\nContent-Type: text/plain; charset=us-ascii\n\nYour message could not be delivered.\n\n"
+          "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; gw.carrier.example\n\n"
+          "Final-Recipient: rfc822; office@isp.example\nAction: failed\nStatus: 5.1.7\n"
+          "Remote-MTA: dns; mx1.isp.example\n\n--b--\n");
+    const auto exim = fixtures + "/readers/exim-pipelined-and-multiline.eml";
+
+    SECTION("Exim: 553 malformed address after pipelined MAIL FROM is the sender's address, at MAIL FROM") {
+        REQUIRE(run_relaylab({"explain", exim}, out) == 0);
+        CHECK(has(out, "class: sender_rejected, 5.1.7"));
+        CHECK(has(out, "answered MAIL FROM with: 553 malformed address"));
+        CHECK(has(out, "\"p..q.\""));
+        REQUIRE(run_relaylab({"explain", "--lang", "ja", exim}, out) == 0);
+        CHECK(has(out, "分類: 送信元アドレスの拒否（sender_rejected）, 5.1.7"));
+        CHECK(has(out, "が MAIL FROM に応答: 553 malformed address"));
+        CHECK(has(out, "受信側の応答: 553 malformed address"));
+    }
+    SECTION("Gmail: 550-5.7.26 at end of DATA is the carrier's authentication, every line kept") {
+        REQUIRE(run_relaylab({"explain", exim}, out) == 0);
+        CHECK(has(out, "class: auth_failure, 5.7.26"));
+        CHECK(has(out, "who must act: the carrier running the gateway"));
+        CHECK(has(out, "answered end of DATA with: 550 5.7.26 This mail has been blocked"));
+        CHECK(has(out, "5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM."));
+        CHECK_FALSE(has(out, "550-5.7.26"));  // no continuation line glued into the text
+        CHECK_FALSE(has(out, "attachment"));
+        REQUIRE(run_relaylab({"explain", "--lang", "ja", exim}, out) == 0);
+        CHECK(has(out, "分類: 送信ドメイン認証の失敗（auth_failure）, 5.7.26"));
+        CHECK(has(out, "対処する人: 携帯電話会社（ゲートウェイの運用者）"));
+        CHECK(has(out, "が 本文の送信完了（end of DATA） に応答: 550 5.7.26"));
+        REQUIRE(run_relaylab({"explain", "--jsonl", exim}, out) == 0);
+        const auto lines = lines_of(out);
+        REQUIRE(lines.size() == 2);
+        CHECK(lines[1]["stage"] == "dot");
+        CHECK(lines[1]["reply_lines"].size() == 3);
+    }
+    SECTION("a DSN with Status 5.1.7 and no Diagnostic-Code: the sender, at MAIL FROM (inferred)") {
+        REQUIRE(run_relaylab({"explain", no_diagnostic.string()}, out) == 0);
+        CHECK(has(out, "class: sender_rejected, 5.1.7"));
+        CHECK(has(out, "reason (Sisimai's name): rejected"));
+        CHECK(has(out, "stage inferred from the status"));
+        CHECK_FALSE(has(out, "cannot tell"));
+        REQUIRE(run_relaylab({"explain", "--lang", "ja", no_diagnostic.string()}, out) == 0);
+        CHECK(has(out, "分類: 送信元アドレスの拒否（sender_rejected）, 5.1.7"));
+        CHECK(has(out, "段階はステータスから推定"));
+        CHECK(has(out, "配送状態の部分（message/delivery-status、RFC 3464）"));
+        CHECK_FALSE(has(out, "判断できません"));
+        CHECK_FALSE(has(out, "\nfound:"));
+    }
+}
+
 TEST_CASE("relaylab explain --jsonl: folders, Maildirs, mboxes", "[diagnosis][command][explain]") {
     std::string out;
     TempDir dir("relaylab-jsonl");

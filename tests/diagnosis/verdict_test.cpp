@@ -1,11 +1,15 @@
 // The verdict on evidence that names no SMTP stage (a status alone, a pasted reply, a reporter's
 // words, Japanese text), the reports that are not failures, and the words explain puts on them.
 #include "diagnosis/explanation.hpp"
+#include "diagnosis/triage.hpp"
 #include "diagnosis/verdict.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <tuple>
+
+#include <iconv.h>
 
 using namespace relaylab;
 using namespace relaylab::diag;
@@ -117,6 +121,103 @@ TEST_CASE("verdict without a stage: replies and words", "[diagnosis][verdict]") 
         CHECK(gw::to_string(c->reason) == "mailboxfull");
         CHECK(gw::who_acts(*c) == gw::Actor::Recipient);
     }
+}
+
+namespace {
+
+// `utf8` in another charset (the test's own text, written in UTF-8).
+std::string encoded(const std::string& utf8, const char* charset) {
+    iconv_t cd = iconv_open(charset, "UTF-8");
+    REQUIRE(cd != reinterpret_cast<iconv_t>(-1));
+    std::string out(utf8.size() * 4 + 16, '\0');
+    auto* in = const_cast<char*>(utf8.data());
+    std::size_t in_left = utf8.size(), out_left = out.size();
+    char* o = out.data();
+    REQUIRE(iconv(cd, &in, &in_left, &o, &out_left) != static_cast<std::size_t>(-1));
+    REQUIRE(iconv(cd, nullptr, nullptr, &o, &out_left) != static_cast<std::size_t>(-1));
+    iconv_close(cd);
+    out.resize(out.size() - out_left);
+    return out;
+}
+
+// A carrier's plain-text notice (no DSN part, no multipart) in `charset`, body written in UTF-8 here.
+std::string japanese_notice(const std::string& body_utf8, const char* charset, const char* mime_charset, const char* cte) {
+    return std::string("Return-Path: <>\nFrom: Postmaster@ezweb.ne.jp\nTo: taro-0101@ezweb.ne.jp\n"
+                       "Subject: =?ISO-2022-JP?B?GyRCQXc/LiVhITwlayUoJWkhPBsoQg==?=\nMIME-Version: 1.0\n"
+                       "Content-Type: text/plain; charset=") +
+           mime_charset + "\nContent-Transfer-Encoding: " + cte + "\n\n" + encoded(body_utf8, charset);
+}
+
+}  // namespace
+
+// Japanese carriers' and ISPs' plain-text notices label the recipient in their own words ("宛先アド
+// レス：", "送信先メールアドレス："), align with ideographic spaces, or name it inside a sentence
+// ("… 宛のメールは"); every variant must give the recipient and the cause, in ISO-2022-JP and Shift_JIS.
+TEST_CASE("verdict: Japanese plain-text notices, labelled in their own words", "[diagnosis][verdict][charset]") {
+    struct Case {
+        const char* body;
+        FailureClass failure;
+        const char* status;
+    };
+    const Case cases[] = {
+        {"送信メールエラー\n\n宛先アドレス：hanako.s@example.ne.jp\n\n宛先のメールアドレスが存在しないため、メールをお届けできませんでした。\n",
+         FailureClass::RecipientUnknown, "5.1.1"},
+        {"hanako.s@example.ne.jp 宛のメールは、相手先のメールボックスの容量がいっぱいのためお届けできませんでした。\n",
+         FailureClass::MailboxFull, "5.2.2"},
+        {"送信先メールアドレス：hanako.s@example.ne.jp\nエラー内容：ドメインが存在しません。@以降をご確認ください。\n",
+         FailureClass::DnsNxdomain, "5.1.2"},
+        {"送信したメールは、次の宛先に配送できませんでした。\n　宛先　：　<hanako.s@example.ne.jp>\n"
+         "　理由　：　メールサイズが大きすぎるため受信できません。\n",
+         FailureClass::MessageTooLarge, "5.3.4"},
+        {"「hanako.s@example.ne.jp」宛のメールは、受信拒否設定により届きませんでした。\n", FailureClass::RecipientFilter, "5.7.1"},
+        {"以下の宛先へのメールは配信できませんでした。\n宛先 hanako.s@example.ne.jp\n理由 メールボックスの容量を超えています。\n",
+         FailureClass::MailboxFull, "5.2.2"},
+        {"下記のメールアドレスは現在使われておりません。\nhanako.s@example.ne.jp\n", FailureClass::RecipientUnknown, "5.1.1"},
+        // Words alone that say the message expired: 4.4.7 as every other expiry, not a 5.4.7 of words.
+        {"送信先：hanako.s@example.ne.jp\n相手先のメールサーバーが応答しないため、一定時間内に配送できませんでした。\n",
+         FailureClass::Expired, "4.4.7"},
+    };
+    for (const auto& c : cases) {
+        for (const auto& [charset, mime, cte] : {std::tuple{"ISO-2022-JP", "ISO-2022-JP", "7bit"}, std::tuple{"SHIFT_JIS", "Shift_JIS", "8bit"}}) {
+            INFO(charset << ": " << c.body);
+            const auto f = read_any(japanese_notice(c.body, charset, mime, cte));
+            CHECK(f.recipient == "hanako.s@example.ne.jp");
+            check(classify_finding(f), c.failure, c.status);
+        }
+    }
+    SECTION("an expiry's cause is said once") {
+        const auto e = explain(read_any(japanese_notice(cases[std::size(cases) - 1].body, "ISO-2022-JP", "ISO-2022-JP", "7bit")),
+                               gw::Language::En);
+        const auto first = e.likely_cause.find("gave up");
+        REQUIRE(first != std::string::npos);
+        CHECK(e.likely_cause.find("gave up", first + 1) == std::string::npos);
+    }
+}
+
+TEST_CASE("verdict: Postfix's host-not-found words carry Postfix's status", "[diagnosis][verdict]") {
+    // A provider's own bounce (no DSN part) quoting Postfix's per-recipient words: Postfix reports
+    // them as 5.4.4, as the DSN of a Postfix bounce says.
+    const std::string bounce = "From: postmaster@isp.example\nTo: taro@isp.example\nSubject: Returned mail: Delivery failed\n"
+                               "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n"
+                               "   ----- The following addresses had delivery problems -----\nhana@nowhere.example\n\n"
+                               "   ----- Non-delivered information -----\n"
+                               "Host or domain name not found. Name service error for name=nowhere.example type=A: Host not found\n";
+    check(verdict(bounce), FailureClass::DnsNxdomain, "5.4.4");
+    // "try again" is a temporary DNS failure: nothing is implied.
+    const auto later = read_any(bounce.substr(0, bounce.size() - 1) + ", try again\n");
+    CHECK(later.reported_status.empty());
+}
+
+TEST_CASE("cannot tell: the same Sisimai name in explain --json and explain --jsonl", "[diagnosis][verdict]") {
+    // A reply whose command is unknown decides nothing: "onhold" (Sisimai's name for a bounce it
+    // holds but cannot explain) in both outputs; nothing read at all is "undefined".
+    const std::string reply = "553 malformed address";
+    CHECK(untold_reason(read_any(reply)) == gw::Reason::OnHold);
+    CHECK(to_json(explain(read_any(reply), gw::Language::En))["reason"] == "onhold");
+    const auto records = triage_input(BatchInput{"pasted", reply, false, {}}, false);
+    REQUIRE(records.size() == 1);
+    CHECK(to_json(records.front())["reason"] == "onhold");
+    CHECK(untold_reason(Finding{}) == gw::Reason::Undefined);
 }
 
 TEST_CASE("verdict: reports that are not failures", "[diagnosis][verdict]") {
