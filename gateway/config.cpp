@@ -68,7 +68,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         throw src.error_at(base, "expected a gateway configuration object");
     src.reject_unknown_keys(base, {"hostname", "intake", "intake_allow", "dns_servers", "dns_timeout_ms", "dns_tries",
                                    "mx_port", "policy", "local_part", "notice_charset", "notice_language", "retry", "queue", "limits",
-                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json"});
+                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout"});
     auto k = [&](const char* key) { return base / key; };
     if (r.has(k("hostname"))) c.hostname = r.string(k("hostname"));
     if (r.has(k("intake"))) {
@@ -129,6 +129,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         if (!r.at(k("log_json")).is_boolean()) throw src.error_at(k("log_json"), "expected true or false");
         c.log_json = r.at(k("log_json")).get<bool>();
     }
+    if (r.has(k("stop_timeout"))) c.stop_timeout = r.duration(k("stop_timeout"));
     return c;
 }
 
@@ -161,6 +162,7 @@ json config_to_json(const GatewayConfig& c) {
     if (c.spool) j["spool"] = *c.spool;
     if (c.log) j["log"] = *c.log;
     j["log_json"] = c.log_json;
+    j["stop_timeout"] = format_duration(c.stop_timeout);
     return j;
 }
 

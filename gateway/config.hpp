@@ -41,6 +41,9 @@ struct GatewayConfig {
     std::optional<std::string> spool;
     std::optional<std::string> log;
     bool log_json = false;
+    // SIGTERM/SIGINT: how long intake sessions and deliveries in flight get to finish (docs/spool.md,
+    // "Stopping"); a second signal stops at once.
+    Duration stop_timeout = std::chrono::seconds(30);
 };
 
 // Reads a config object. `pointer` says where it sits in the file (root for live mode's file,
