@@ -118,8 +118,9 @@ int serve_main(int argc, char** argv) {
         "with c-ares against the configured DNS servers, delivery over SMTP, retries, and handset\n"
         "notices in <mailboxes>/<address>/new/. Logs one Postfix-shaped line per delivery attempt to\n"
         "`log` (or standard output). SIGTERM or SIGINT drains it: no new connection or delivery, those in\n"
-        "flight get up to `stop_timeout` (default 30s) to finish; a second signal stops it at once. With a\n"
-        "`spool`, it listens on SPOOL/control for `relaylab queue --retry/--delete` (docs/spool.md).";
+        "flight get up to `stop_timeout` (default 30s) to finish; a second signal stops it at once. The\n"
+        "queue is on disk in `spool` (default ./spool; false: memory-only), and serve listens on\n"
+        "SPOOL/control for `relaylab queue --retry/--delete` (docs/spool.md).";
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -174,6 +175,7 @@ int serve_main(int argc, char** argv) {
     // The durable queue: opened (and locked) before intake listens, so that nothing is answered 250
     // that is not on disk, and a restart resumes the queue where it stopped.
     std::unique_ptr<gw::Spool> spool;
+    if (!cfg.spool) std::cerr << "relaylab serve: warning: spool is off (memory-only): a stop loses every queued message\n";
     if (cfg.spool) {
         auto opened = gw::Spool::open(*cfg.spool);
         if (opened.error) {

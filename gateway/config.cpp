@@ -123,7 +123,14 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
     }
     if (r.has(k("max_mx_hosts"))) c.max_mx_hosts = static_cast<std::size_t>(r.integer(k("max_mx_hosts"), 1, 32));
     if (r.has(k("mailboxes"))) c.mailboxes = r.string(k("mailboxes"));
-    if (r.has(k("spool"))) c.spool = r.string(k("spool"));
+    if (r.has(k("spool"))) {
+        const auto& v = r.at(k("spool"));
+        if (v.is_boolean() && !v.get<bool>()) c.spool.reset();
+        else if (v.is_string() && !v.get<std::string>().empty()) c.spool = v.get<std::string>();
+        else if (v.is_boolean())
+            throw src.error_at(k("spool"), "true names no directory: write a directory, or false for memory-only");
+        else throw src.error_at(k("spool"), "expected a directory (a non-empty string), or false for memory-only");
+    }
     if (r.has(k("log"))) c.log = r.string(k("log"));
     if (r.has(k("log_json"))) {
         if (!r.at(k("log_json")).is_boolean()) throw src.error_at(k("log_json"), "expected true or false");
@@ -159,7 +166,7 @@ json config_to_json(const GatewayConfig& c) {
                    {"idle_timeout", format_duration(c.limits.idle_timeout)}};
     j["max_mx_hosts"] = c.max_mx_hosts;
     j["mailboxes"] = c.mailboxes;
-    if (c.spool) j["spool"] = *c.spool;
+    j["spool"] = c.spool ? json(*c.spool) : json(false);
     if (c.log) j["log"] = *c.log;
     j["log_json"] = c.log_json;
     j["stop_timeout"] = format_duration(c.stop_timeout);

@@ -141,3 +141,52 @@ TEST_CASE("serve: a delivery that outlasts stop_timeout is cut short and its mes
     CHECK(contains(serve.out(), "stopped (stop_timeout 500ms passed with 0 intake sessions and 1 deliveries cut short; "
                                 "1 messages still queued, kept in the spool)"));
 }
+
+TEST_CASE("serve: with no spool key a deferred message is on disk in ./spool and outlives a stop", "[serve][spool]") {
+    TempDir dir{"relaylab-default-spool"};
+    Remote remote(dir, R"({"hostname": "mail.isp.test", "rcpt": {"reply": "451 4.7.1 try again later"}})");
+    UnboundServer dns(zone());
+    unsigned short intake = free_port();
+    json cfg = config(dir.path(), dns, remote.port, intake);
+    {
+        Serve serve(dir.path(), cfg);
+        REQUIRE(wait_for_tcp("127.0.0.1", intake));
+        REQUIRE(swaks(intake) == 0);
+        REQUIRE(wait_until([&] { return contains(serve.log(), "status=deferred"); }));
+        int status = serve.process->stop(10000ms);
+        INFO(serve.out());
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+        CHECK(fs::is_directory(dir.path() / "spool"));
+        CHECK_FALSE(contains(serve.out(), "spool is off"));
+    }
+    Serve again(dir.path(), cfg, "serve-again.out");
+    REQUIRE(wait_for_tcp("127.0.0.1", intake));
+    INFO(again.out());
+    CHECK(contains(again.out(), "spool spool: 1 messages recovered"));
+}
+
+TEST_CASE("serve: \"spool\": false is memory-only, said at start; true is refused", "[serve][spool]") {
+    TempDir dir{"relaylab-no-spool"};
+    UnboundServer dns(zone());
+    unsigned short intake = free_port();
+    json cfg = config(dir.path(), dns, 25, intake);
+    cfg["spool"] = false;
+    {
+        Serve serve(dir.path(), cfg);
+        REQUIRE(wait_for_tcp("127.0.0.1", intake));
+        int status = serve.process->stop(10000ms);
+        INFO(serve.out());
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+        CHECK(contains(serve.out(), "warning: spool is off (memory-only): a stop loses every queued message"));
+        CHECK(contains(serve.out(), "stopped (drained; 0 messages still queued, lost: no spool)"));
+        CHECK_FALSE(fs::exists(dir.path() / "spool"));
+    }
+    cfg["spool"] = true;
+    std::ofstream(dir.path() / "true.json") << cfg.dump(2);
+    std::string out;
+    CHECK(run_command({relaylab_binary(), "config", "--check", (dir.path() / "true.json").string()}, out, true) == 2);
+    CHECK(contains(out, "at /spool:"));
+    CHECK(contains(out, "write a directory, or false for memory-only"));
+}

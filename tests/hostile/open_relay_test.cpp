@@ -26,6 +26,7 @@ fs::path write_config(const TempDir& dir, const std::string& listen, const nlohm
                      {"intake", listen},
                      {"dns_servers", {"127.0.0.1:" + std::to_string(free_port())}},
                      {"mailboxes", (dir.path() / "mailboxes").string()},
+                     {"spool", false},  // the working directory is CTest's, shared: keep no queue there
                      {"log", (dir.path() / "relay.log").string()}};
     if (!allow.is_null()) c["intake_allow"] = allow;
     auto path = dir.path() / "gateway.json";
