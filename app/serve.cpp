@@ -234,7 +234,11 @@ int serve_main(int argc, char** argv) {
         signals.async_wait(on_signal);
         io.run();
         std::cerr << "relaylab serve: stopped (" << drain.how() << "; " << relay.queue().messages()
-                  << " messages still queued, " << (spool ? "kept in the spool" : "lost: no spool") << ")\n";
+                  << " messages still queued, " << (spool ? "kept in the spool" : "lost: no spool");
+        if (relay.notices_pending())
+            std::cerr << "; " << relay.notices_pending() << " notices never written (" << relay.notice_errors()
+                      << " Maildir errors), lost";
+        std::cerr << ")\n";
     } catch (const std::exception& e) {
         std::cerr << "relaylab serve: " << e.what() << "\n";
         return exit_failed;
