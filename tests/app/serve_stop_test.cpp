@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -140,6 +141,29 @@ TEST_CASE("serve: a delivery that outlasts stop_timeout is cut short and its mes
     CHECK_FALSE(contains(serve.log(), "status=sent"));
     CHECK(contains(serve.out(), "stopped (stop_timeout 500ms passed with 0 intake sessions and 1 deliveries cut short; "
                                 "1 messages still queued, kept in the spool)"));
+}
+
+TEST_CASE("serve: a second signal during the drain stops at once", "[serve][drain]") {
+    TempDir dir{"relaylab-drain-twice"};
+    Remote remote(dir, R"({"hostname": "mail.isp.test", "dot": {"delay": "20s"}})");
+    UnboundServer dns(zone());
+    unsigned short intake = free_port();
+    json cfg = config(dir.path(), dns, remote.port, intake);
+    cfg["spool"] = (dir.path() / "queue").string();
+    Serve serve(dir.path(), cfg);
+    REQUIRE(wait_for_tcp("127.0.0.1", intake));
+    REQUIRE(swaks(intake) == 0);
+    REQUIRE(wait_until([&] { return contains(remote.log(), "<message: "); }));
+    ::kill(serve.process->pid(), SIGTERM);
+    REQUIRE(wait_until([&] { return contains(serve.out(), "draining"); }));
+    ::kill(serve.process->pid(), SIGINT);
+    CHECK(wait_until([&] { return !serve.process->running(); }, 5s));  // not the 30 s stop_timeout
+    int status = serve.process->stop();
+    INFO(serve.out());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(contains(serve.out(), "signal 2 again, stopping at once"));
+    CHECK(contains(serve.out(), "stopped (second signal; 1 messages still queued, kept in the spool)"));
 }
 
 TEST_CASE("serve: with no spool key a deferred message is on disk in ./spool and outlives a stop", "[serve][spool]") {
