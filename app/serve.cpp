@@ -1,11 +1,13 @@
 // `relaylab serve --config FILE`: the gateway as a daemon on real time. Handsets submit over SMTP
 // on a loopback port; mail is delivered to the recipients' MX hosts; failures reach the handset as
-// notices in Maildirs; every attempt is logged in Postfix's shape. Stops cleanly on SIGTERM/SIGINT.
+// notices in Maildirs; every attempt is logged in Postfix's shape. SIGTERM/SIGINT drain, then stop.
 #include "app/command.hpp"
 #include "app/endpoint.hpp"
 #include "clock/duration.hpp"
+#include "clock/timer.hpp"
 #include "gateway/config.hpp"
 #include "gateway/control_socket.hpp"
+#include "gateway/intake.hpp"
 #include "gateway/journal.hpp"
 #include "gateway/setup.hpp"
 #include "gateway/shipped_policies.hpp"
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 
@@ -48,6 +51,59 @@ void log_control(std::ostream& log, bool json, TimePoint at, const gw::ControlCo
     log.flush();
 }
 
+// SIGTERM's drain: no new handset connects and no new delivery starts; the intake sessions and the
+// deliveries in flight get until the deadline to finish (checked every drain_poll), then the loop
+// stops. What is still queued stays in the spool for the next start.
+class Drain {
+public:
+    static constexpr Duration drain_poll = std::chrono::milliseconds(20);
+
+    Drain(asio::io_context& io, Clock& clock, gw::Intake& door, gw::Relay& relay, Duration timeout)
+        : io_(io), clock_(clock), door_(door), relay_(relay), timeout_(timeout), poll_(io.get_executor(), clock) {}
+
+    bool started() const { return started_; }
+    void start() {
+        started_ = true;
+        deadline_ = clock_.now() + timeout_;
+        door_.stop_accepting();
+        relay_.stop();
+        check();
+    }
+    void finish(std::string how) {
+        if (!finished_) how_ = std::move(how);
+        finished_ = true;
+        poll_.cancel();
+        door_.stop();  // sessions still open see CloseReason::Stopped
+        io_.stop();
+    }
+    // How the drain ended, for the last log line.
+    const std::string& how() const { return how_; }
+
+private:
+    void check() {
+        std::size_t sessions = door_.open_sessions(), deliveries = relay_.in_flight();
+        if (sessions == 0 && deliveries == 0) return finish("drained");
+        if (clock_.now() >= deadline_)
+            return finish("stop_timeout " + format_duration(timeout_) + " passed with " + std::to_string(sessions) +
+                          " intake sessions and " + std::to_string(deliveries) + " deliveries cut short");
+        poll_.expires_after(drain_poll);
+        poll_.async_wait([this](boost::system::error_code ec) {
+            if (!ec) check();
+        });
+    }
+
+    asio::io_context& io_;
+    Clock& clock_;
+    gw::Intake& door_;
+    gw::Relay& relay_;
+    Duration timeout_;
+    Timer poll_;
+    TimePoint deadline_{};
+    bool started_ = false;
+    bool finished_ = false;
+    std::string how_ = "stopped without a signal";
+};
+
 int serve_main(int argc, char** argv) {
     po::options_description opts("options");
     std::string config_file;
@@ -61,7 +117,9 @@ int serve_main(int argc, char** argv) {
         "Runs the gateway on real time: SMTP intake for handsets (loopback by default), MX resolution\n"
         "with c-ares against the configured DNS servers, delivery over SMTP, retries, and handset\n"
         "notices in <mailboxes>/<address>/new/. Logs one Postfix-shaped line per delivery attempt to\n"
-        "`log` (or standard output). SIGTERM or SIGINT stops it. With a `spool`, it listens on\n"
+        "`log` (or standard output). SIGTERM or SIGINT drains it: no new connection or delivery, those in\n"
+        "flight get up to `stop_timeout` (default 30s) to finish; a second signal stops it at once. The\n"
+        "queue is on disk in `spool` (default ./spool; false: memory-only), and serve listens on\n"
         "SPOOL/control for `relaylab queue --retry/--delete` (docs/spool.md).";
     po::variables_map vm;
     try {
@@ -117,6 +175,7 @@ int serve_main(int argc, char** argv) {
     // The durable queue: opened (and locked) before intake listens, so that nothing is answered 250
     // that is not on disk, and a restart resumes the queue where it stopped.
     std::unique_ptr<gw::Spool> spool;
+    if (!cfg.spool) std::cerr << "relaylab serve: warning: spool is off (memory-only): a stop loses every queued message\n";
     if (cfg.spool) {
         auto opened = gw::Spool::open(*cfg.spool);
         if (opened.error) {
@@ -155,17 +214,31 @@ int serve_main(int argc, char** argv) {
         relay.start();
         std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy
                   << ", local_part " << cfg.local_part << ", mailboxes " << cfg.mailboxes << "\n";
+        Drain drain{io, clock, door, relay, cfg.stop_timeout};
         asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                                    int sig) {
             if (ec) return;
-            std::cerr << "relaylab serve: signal " << sig << ", stopping (" << relay.queue().messages()
-                      << " messages still queued)\n";
-            door.stop();
+            if (drain.started()) {
+                std::cerr << "relaylab serve: signal " << sig << " again, stopping at once\n";
+                drain.finish("second signal");
+                return;
+            }
+            std::cerr << "relaylab serve: signal " << sig << ", draining: " << door.open_sessions()
+                      << " intake sessions, " << relay.in_flight() << " deliveries in flight, up to "
+                      << format_duration(cfg.stop_timeout) << " (stop_timeout)\n";
             if (control) control->stop();  // removes DIR/control
-            relay.stop();
-            io.stop();
-        });
+            drain.start();
+            signals.async_wait(on_signal);
+        };
+        signals.async_wait(on_signal);
         io.run();
+        std::cerr << "relaylab serve: stopped (" << drain.how() << "; " << relay.queue().messages()
+                  << " messages still queued, " << (spool ? "kept in the spool" : "lost: no spool");
+        if (relay.notices_pending())
+            std::cerr << "; " << relay.notices_pending() << " notices never written (" << relay.notice_errors()
+                      << " Maildir errors), lost";
+        std::cerr << ")\n";
     } catch (const std::exception& e) {
         std::cerr << "relaylab serve: " << e.what() << "\n";
         return exit_failed;

@@ -53,7 +53,7 @@ relay_port=$(free_port)
 mkdir -p "$work/mailboxes"
 cat > "$work/relay.json" <<JSON
 { "intake": "127.0.0.1:$relay_port", "dns_servers": ["127.0.0.1:$dns_port"], "mx_port": $sink_port,
-  "mailboxes": "$work/mailboxes", "log": "$work/relay.log" }
+  "mailboxes": "$work/mailboxes", "spool": false, "log": "$work/relay.log" }
 JSON
 # RELAY_WRAP="valgrind --tool=callgrind --callgrind-out-file=F": profile the relay (same pid).
 ${RELAY_WRAP:-} "$RELAYLAB" serve --config "$work/relay.json" >"$work/serve.out" 2>&1 &

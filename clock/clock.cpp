@@ -3,6 +3,10 @@
 
 namespace relaylab {
 
+VirtualClock::~VirtualClock() {
+    for (auto& [key, timer] : armed_) timer->key_.reset();
+}
+
 std::optional<TimePoint> VirtualClock::next_deadline() const {
     if (armed_.empty()) return std::nullopt;
     return armed_.begin()->first.first;

@@ -36,6 +36,9 @@ public:
 class VirtualClock final : public Clock {
 public:
     explicit VirtualClock(TimePoint start) : now_(start) {}
+    // Detaches the timers still armed: one that is cancelled or destroyed after the clock (a world
+    // torn down stuck, members declared in the wrong order) then has nothing to disarm.
+    ~VirtualClock() override;
     VirtualClock(const VirtualClock&) = delete;
     VirtualClock& operator=(const VirtualClock&) = delete;
 

@@ -68,7 +68,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         throw src.error_at(base, "expected a gateway configuration object");
     src.reject_unknown_keys(base, {"hostname", "intake", "intake_allow", "dns_servers", "dns_timeout_ms", "dns_tries",
                                    "mx_port", "policy", "local_part", "notice_charset", "notice_language", "retry", "queue", "limits",
-                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json"});
+                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout"});
     auto k = [&](const char* key) { return base / key; };
     if (r.has(k("hostname"))) c.hostname = r.string(k("hostname"));
     if (r.has(k("intake"))) {
@@ -123,12 +123,20 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
     }
     if (r.has(k("max_mx_hosts"))) c.max_mx_hosts = static_cast<std::size_t>(r.integer(k("max_mx_hosts"), 1, 32));
     if (r.has(k("mailboxes"))) c.mailboxes = r.string(k("mailboxes"));
-    if (r.has(k("spool"))) c.spool = r.string(k("spool"));
+    if (r.has(k("spool"))) {
+        const auto& v = r.at(k("spool"));
+        if (v.is_boolean() && !v.get<bool>()) c.spool.reset();
+        else if (v.is_string() && !v.get<std::string>().empty()) c.spool = v.get<std::string>();
+        else if (v.is_boolean())
+            throw src.error_at(k("spool"), "true names no directory: write a directory, or false for memory-only");
+        else throw src.error_at(k("spool"), "expected a directory (a non-empty string), or false for memory-only");
+    }
     if (r.has(k("log"))) c.log = r.string(k("log"));
     if (r.has(k("log_json"))) {
         if (!r.at(k("log_json")).is_boolean()) throw src.error_at(k("log_json"), "expected true or false");
         c.log_json = r.at(k("log_json")).get<bool>();
     }
+    if (r.has(k("stop_timeout"))) c.stop_timeout = r.duration(k("stop_timeout"));
     return c;
 }
 
@@ -158,9 +166,10 @@ json config_to_json(const GatewayConfig& c) {
                    {"idle_timeout", format_duration(c.limits.idle_timeout)}};
     j["max_mx_hosts"] = c.max_mx_hosts;
     j["mailboxes"] = c.mailboxes;
-    if (c.spool) j["spool"] = *c.spool;
+    j["spool"] = c.spool ? json(*c.spool) : json(false);
     if (c.log) j["log"] = *c.log;
     j["log_json"] = c.log_json;
+    j["stop_timeout"] = format_duration(c.stop_timeout);
     return j;
 }
 

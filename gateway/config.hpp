@@ -38,9 +38,14 @@ struct GatewayConfig {
     IntakeLimits limits;
     std::size_t max_mx_hosts = 5;         // Postfix smtp_mx_address_limit
     std::string mailboxes = "mailboxes";
-    std::optional<std::string> spool;
+    // The durable queue's directory (relative to the working directory): a 250 means on disk.
+    // Absent only by `"spool": false`, the explicit memory-only choice.
+    std::optional<std::string> spool = "spool";
     std::optional<std::string> log;
     bool log_json = false;
+    // SIGTERM/SIGINT: how long intake sessions and deliveries in flight get to finish (docs/spool.md,
+    // "Stopping"); a second signal stops at once.
+    Duration stop_timeout = std::chrono::seconds(30);
 };
 
 // Reads a config object. `pointer` says where it sits in the file (root for live mode's file,

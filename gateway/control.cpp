@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::array kErrors{ControlError::Malformed,  ControlError::LineTooLong, ControlError::NoSuchMessage,
                              ControlError::InFlight,   ControlError::Busy,        ControlError::Timeout,
-                             ControlError::SpoolWrite};
+                             ControlError::SpoolWrite, ControlError::NotPermitted};
 
 bool blank(char c) { return c == ' ' || c == '\t'; }
 
@@ -43,6 +43,7 @@ std::string_view to_string(ControlError e) {
     case ControlError::Busy: return "busy, try again";
     case ControlError::Timeout: return "timeout waiting for the command";
     case ControlError::SpoolWrite: return "spool write failed";
+    case ControlError::NotPermitted: return "not permitted";
     }
     return "?";
 }

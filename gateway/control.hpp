@@ -54,6 +54,7 @@ enum class ControlError {
     Busy,           // too many control connections at once: try again
     Timeout,        // the line did not arrive within ControlLimits::receive_timeout
     SpoolWrite,     // the edit could not be recorded in the spool; nothing changed
+    NotPermitted,   // the peer is neither the daemon's user nor root (SO_PEERCRED)
 };
 // The reason as sent on the wire, after "error ".
 std::string_view to_string(ControlError e);

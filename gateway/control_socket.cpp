@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <list>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +91,24 @@ void close(const std::shared_ptr<Connection>& c) {
     c->socket.close(ignored);
 }
 
+// The socket file's mode is one fence; the peer's credentials, taken by the kernel at connect(), are
+// the other: a loosened mode (an operator's chmod) must not open the queue to every local user.
+bool peer_permitted(int fd) {
+    struct ::ucred cred{};
+    ::socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof cred) return false;
+    return cred.uid == 0 || cred.uid == ::geteuid();
+}
+
+// A one-line answer to a connection served by no coroutine: a short line into an empty socket buffer.
+void answer_and_close(stream_protocol::socket& sock, ControlError e) {
+    std::string line = format_control_answer(ControlAnswer{e, 0});
+    boost::system::error_code ignored;
+    sock.non_blocking(true, ignored);
+    sock.write_some(asio::buffer(line), ignored);
+    sock.close(ignored);
+}
+
 boost::system::system_error system_error_of(int e, const fs::path& p) {
     return boost::system::system_error(boost::system::error_code(e, boost::system::system_category()), p.string());
 }
@@ -154,13 +173,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ControlSocket::Shared> s) {
             if (s->stopped || ec == asio::error::operation_aborted) co_return;
             continue;  // a client that gave up before we accepted it
         }
+        if (!peer_permitted(sock.native_handle())) {
+            answer_and_close(sock, ControlError::NotPermitted);
+            continue;
+        }
         if (s->active >= s->limits.max_connections) {
-            // Answered at once without a coroutine: a short line into an empty socket buffer.
-            std::string busy = format_control_answer(ControlAnswer{ControlError::Busy, 0});
-            boost::system::error_code ignored;
-            sock.non_blocking(true, ignored);
-            sock.write_some(asio::buffer(busy), ignored);
-            sock.close(ignored);
+            answer_and_close(sock, ControlError::Busy);
             continue;
         }
         ++s->active;

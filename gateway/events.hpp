@@ -50,7 +50,17 @@ struct NoticeWritten {
     std::string claims;   // the cause the policy's words claim
 };
 
-using GatewayEvent = std::variant<MessageAccepted, MxLookup, SmtpSession, AttemptResult, NoticeWritten>;
+// A notice that could not be written to the handset's Maildir: it stays pending and is tried again.
+struct NoticeFailed {
+    MessageId id;
+    std::string handset;
+    std::string kind;       // "failure" or "delay"
+    std::string error;      // the Maildir step and errno text, e.g. "create_directory: Not a directory"
+    unsigned tries = 0;     // failed tries so far, this one included
+    TimePoint next_try{};
+};
+
+using GatewayEvent = std::variant<MessageAccepted, MxLookup, SmtpSession, AttemptResult, NoticeWritten, NoticeFailed>;
 
 class EventSink {
 public:

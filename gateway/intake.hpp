@@ -38,6 +38,9 @@ public:
            const std::string& ip, unsigned short port);
     unsigned short port() const { return listener_->port(); }
     void stop() { listener_->stop(); }
+    // A drain: no new handset connects; the sessions already open finish (their messages are queued).
+    void stop_accepting() { listener_->stop_accepting(); }
+    std::size_t open_sessions() const { return listener_->open_connections(); }
 
 private:
     std::unique_ptr<smtp::Listener> listener_;

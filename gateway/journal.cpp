@@ -100,6 +100,16 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
             out_ << format_time(at) << " relaylab/bounce: " << n->id << ": sender " << n->kind << " notice to <"
                  << n->handset << "> (claims " << n->claims << "): " << (n->path.empty() ? "NOT WRITTEN" : n->path)
                  << "\n";
+    } else if (const auto* f = std::get_if<NoticeFailed>(&event)) {
+        if (json_)
+            out_ << json_text({{"time", format_time(at)}, {"event", "notice_failed"}, {"queue_id", std::to_string(f->id)},
+                               {"to", f->handset}, {"kind", f->kind}, {"error", f->error}, {"tries", f->tries},
+                               {"next_try", format_time(f->next_try)}})
+                 << "\n";
+        else
+            out_ << format_time(at) << " relaylab/bounce: " << f->id << ": sender " << f->kind << " notice to <"
+                 << f->handset << "> NOT WRITTEN (maildir " << f->error << "), try " << f->tries << ", next try at "
+                 << format_time(f->next_try) << "\n";
     }
     flush_soon();
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <exception>
 #include <iostream>
@@ -183,11 +184,12 @@ asio::awaitable<void> Relay::schedule_loop() {
             auto it = last_temporary_.find({id, idx});
             if (!msg || it == last_temporary_.end()) continue;
             auto until = msg->arrival + settings_.retry.lifetime;
-            write_notice(*msg, {classified(it->second)}, "delay", until);
-            record(id, SpoolEvent{SpoolEventKind::DelayNotice, now, idx, 0, {}});
+            write_notice(*msg, {classified(it->second)}, "delay", until, SpoolEventKind::DelayNotice, {idx});
         }
+        retry_notices(now);
         std::optional<TimePoint> next = queue_.next_due();
         if (auto w = queue_.next_warning(); w && (!next || *w < *next)) next = w;
+        if (auto n = next_notice_due(); n && (!next || *n < *next)) next = n;
         // Work already due that could not start waits for a running job, whose end wakes us.
         wake_.expires_at(next && *next > now ? *next : TimePoint::max());
         boost::system::error_code ec;
@@ -217,6 +219,7 @@ void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes
     if (!msg) return;
     TimePoint now = clock_.now();
     std::vector<ClassifiedOutcome> failed;
+    std::vector<std::size_t> failed_indices;
     std::vector<SpoolEvent> changes;  // recorded after the notices: a crash between re-sends, never loses
     for (std::size_t i = 0; i < job.recipients.size() && i < outcomes.size(); ++i) {
         std::size_t idx = job.recipients[i];
@@ -239,15 +242,20 @@ void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes
         changes.push_back(SpoolEvent{kind, now, idx, attempts, next.value_or(TimePoint{})});
         if (d == Disposition::Bounced || d == Disposition::Expired) {
             failed.push_back(std::move(c));
-            if (!msg->envelope.sender.empty()) changes.push_back(SpoolEvent{SpoolEventKind::FailureNotice, now, idx, attempts, {}});
+            failed_indices.push_back(idx);
         }
     }
-    if (!failed.empty()) write_notice(*msg, failed, "failure", std::nullopt);
+    // The notices first: a crash before the B/E records sends them again, never zero times. Their
+    // N records follow the B/E ones, once each notice is on disk.
+    std::vector<SpoolEvent> notice_records;
+    if (!failed.empty()) write_notice(*msg, failed, "failure", std::nullopt, SpoolEventKind::FailureNotice, failed_indices, &notice_records);
     for (const auto& e : changes) record(job.message, e);
+    for (const auto& e : notice_records) record(job.message, e);
 }
 
 void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
-                         std::optional<TimePoint> retry_until) {
+                         std::optional<TimePoint> retry_until, SpoolEventKind record_kind,
+                         const std::vector<std::size_t>& indices, std::vector<SpoolEvent>* later) {
     const std::string& handset = msg.envelope.sender;
     if (handset.empty() || failed.empty()) return;  // the null sender gets no notice (RFC 5321 §4.5.5)
     TimePoint now = clock_.now();
@@ -279,13 +287,63 @@ void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedO
         r.last_attempt = f.outcome.at;
         r.will_retry_until = retry_until;
         n.recipients.push_back(std::move(r));
-        auto rendered = render_notice(n);
-        MaildirFileName name{now, notice_seq_, settings_.process_id, settings_.hostname};
-        auto written = deliver_to_maildir(settings_.mailboxes, handset, rendered.bytes, name);
-        if (events_)
-            events_->on_event(now, NoticeWritten{msg.id, handset, kind, written.ok() ? written.path.string() : std::string(),
-                                                 words.subject, words.body, std::string(to_string(words.claims))});
+        PendingNotice p;
+        p.id = msg.id;
+        p.handset = handset;
+        p.kind = kind;
+        p.bytes = render_notice(n).bytes;
+        p.sequence = notice_seq_;
+        p.subject = words.subject;
+        p.body = words.body;
+        p.claims = std::string(to_string(words.claims));
+        if (std::size_t i = static_cast<std::size_t>(&f - failed.data()); i < indices.size() && indices[i] < msg.recipients.size()) {
+            std::size_t idx = indices[i];
+            unsigned attempts = record_kind == SpoolEventKind::FailureNotice ? msg.recipients[idx].attempts : 0;
+            p.records.push_back(SpoolEvent{record_kind, now, idx, attempts, {}});
+        }
+        p.backoff = settings_.retry.min_backoff;
+        if (!try_notice(p, later)) pending_notices_.push_back(std::move(p));
     }
+}
+
+bool Relay::try_notice(PendingNotice& n, std::vector<SpoolEvent>* later) {
+    TimePoint now = clock_.now();
+    // The time in the name is this try's: a retry never meets the name of an earlier try's leftovers.
+    MaildirFileName name{now, n.sequence, settings_.process_id, settings_.hostname};
+    auto written = deliver_to_maildir(settings_.mailboxes, n.handset, n.bytes, name);
+    if (written.ok()) {
+        if (events_) events_->on_event(now, NoticeWritten{n.id, n.handset, n.kind, written.path.string(), n.subject, n.body, n.claims});
+        for (auto e : n.records) {
+            e.at = now;
+            if (later) later->push_back(e);
+            else record(n.id, e);
+        }
+        return true;
+    }
+    ++notice_errors_;
+    ++n.tries;
+    n.due = now + n.backoff;
+    if (events_) {
+        std::string error(to_string(written.error));
+        if (written.system_error) error += std::string(": ") + std::strerror(written.system_error);
+        events_->on_event(now, NoticeFailed{n.id, n.handset, n.kind, std::move(error), n.tries, n.due});
+    }
+    n.backoff = std::min(n.backoff * 2, settings_.retry.max_backoff);
+    return false;
+}
+
+void Relay::retry_notices(TimePoint now) {
+    for (auto it = pending_notices_.begin(); it != pending_notices_.end();) {
+        if (it->due <= now && try_notice(*it)) it = pending_notices_.erase(it);
+        else ++it;
+    }
+}
+
+std::optional<TimePoint> Relay::next_notice_due() const {
+    std::optional<TimePoint> next;
+    for (const auto& n : pending_notices_)
+        if (!next || n.due < *next) next = n.due;
+    return next;
 }
 
 }  // namespace relaylab::gw

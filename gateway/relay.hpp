@@ -94,18 +94,46 @@ public:
     // Attempts a crash cut short, found at recovery: each may be delivered twice.
     std::uint64_t interrupted_attempts() const { return interrupted_; }
 
-    // Nothing waiting, nothing in flight.
-    bool idle() const { return queue_.messages() == 0 && in_flight_ == 0; }
+    // Nothing waiting, nothing in flight, no notice waiting to be written.
+    bool idle() const { return queue_.messages() == 0 && in_flight_ == 0 && pending_notices_.empty(); }
     std::size_t in_flight() const { return in_flight_; }
     const Queue& queue() const { return queue_; }
+    // Notices made (each written once, or still pending).
     std::uint64_t notices_written() const { return notice_seq_; }
+    // Maildir writes of notices that failed (each retry counts), and notices still to be written.
+    std::uint64_t notice_errors() const { return notice_errors_; }
+    std::size_t notices_pending() const { return pending_notices_.size(); }
 
 private:
     boost::asio::awaitable<void> schedule_loop();
     boost::asio::awaitable<void> run_job(DeliveryJob job);
     void settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes);
+    // A rendered notice not yet in the handset's Maildir, and the spool records (N or W) that say it is.
+    struct PendingNotice {
+        MessageId id = 0;
+        std::string handset;
+        std::string kind;
+        std::string bytes;
+        std::uint64_t sequence = 0;
+        std::string subject, body, claims;
+        std::vector<SpoolEvent> records;
+        unsigned tries = 0;
+        Duration backoff{};
+        TimePoint due{};
+    };
+    // One notice per failed recipient, each written at once or left pending; `record` is the spool
+    // record kind written for a recipient once its notice is on disk.
+    // `later`: where the records of notices written at once go (the caller records them after its
+    // own); without it they are recorded at once.
     void write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
-                      std::optional<TimePoint> retry_until);
+                      std::optional<TimePoint> retry_until, SpoolEventKind record, const std::vector<std::size_t>& indices,
+                      std::vector<SpoolEvent>* later = nullptr);
+    // One try of a notice's Maildir write: on success its event and its records (into `later`, or
+    // recorded now); on failure counted, reported, and due again after the backoff (min_backoff
+    // doubling up to max_backoff). True when written.
+    bool try_notice(PendingNotice& n, std::vector<SpoolEvent>* later = nullptr);
+    void retry_notices(TimePoint now);
+    std::optional<TimePoint> next_notice_due() const;
     void wake();
     void record(MessageId id, SpoolEvent e);
     std::optional<QueueEditError> record_durably(MessageId id, SpoolEvent e);
@@ -122,6 +150,8 @@ private:
     bool stopping_ = false;
     std::size_t in_flight_ = 0;
     std::uint64_t notice_seq_ = 0;
+    std::uint64_t notice_errors_ = 0;
+    std::vector<PendingNotice> pending_notices_;
     Spool* spool_ = nullptr;
     std::uint64_t spool_errors_ = 0;
     std::uint64_t interrupted_ = 0;

@@ -191,6 +191,10 @@ private:
         }
         line(at, attempt_line(a, rec_.start));
     }
+    void handle(TimePoint at, const gw::NoticeFailed& n) {
+        line(at, "relay: " + n.kind + " notice to <" + n.handset + "> not written (maildir " + n.error + "), try " +
+                     std::to_string(n.tries) + ", next at " + format_time(n.next_try));
+    }
     void handle(TimePoint at, const gw::NoticeWritten& n) {
         NoticeRecord rec;
         rec.at = at;

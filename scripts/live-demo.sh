@@ -24,7 +24,7 @@ for policy in legacy-2009 accurate; do
 { "hostname": "relay.docomo.example", "intake": "127.0.0.1:$intake",
   "dns_servers": ["127.0.0.1:$dns_port"], "mx_port": $mx_port,
   "policy": "$policy", "local_part": "pass", "notice_charset": "UTF-8",
-  "mailboxes": "$work/$policy-mailboxes", "log": "$work/$policy.log" }
+  "mailboxes": "$work/$policy-mailboxes", "spool": "$work/$policy-spool", "log": "$work/$policy.log" }
 JSON
     "$bin" serve --config "$work/$policy.json" 2>>"$work/serve.err" &
     pids+=($!)

@@ -43,6 +43,7 @@ struct Listener::Shared {
     ServerConfig config;
     PolicyFactory policies;
     std::uint64_t accepted = 0;
+    std::size_t active = 0;  // connections whose serve() has not ended
     bool stopped = false;
     std::list<std::weak_ptr<Connection>> open;
 };
@@ -70,8 +71,17 @@ asio::awaitable<std::size_t> with_deadline(std::shared_ptr<Connection> c, Durati
     co_return n;
 }
 
+// Counts a connection as open from its accept until its serve() ends, however it ends.
+struct OpenCount {
+    explicit OpenCount(std::size_t& n) : n(n) { ++n; }
+    ~OpenCount() { --n; }
+    OpenCount(const OpenCount&) = delete;
+    OpenCount& operator=(const OpenCount&) = delete;
+    std::size_t& n;
+};
+
 asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr<Connection> c,
-                            ConnectionInfo info) {
+                            ConnectionInfo info, std::shared_ptr<OpenCount> /*held until the session ends*/) {
     std::unique_ptr<ServerPolicy> policy = s->policies(info);
     ServerSession session(*policy, s->config);
     ServerActions actions = session.start();
@@ -139,7 +149,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::Shared> s) {
         auto conn = std::make_shared<Connection>(std::move(sock), s->clock);
         s->open.remove_if([](const std::weak_ptr<Connection>& w) { return w.expired(); });
         s->open.push_back(conn);
-        asio::co_spawn(s->ex, serve(s, conn, std::move(info)), [](std::exception_ptr e) {
+        auto counted = std::make_shared<OpenCount>(s->active);
+        asio::co_spawn(s->ex, serve(s, conn, std::move(info), std::move(counted)), [](std::exception_ptr e) {
             if (e) std::rethrow_exception(e);
         });
     }
@@ -168,6 +179,15 @@ Listener::~Listener() { stop(); }
 
 unsigned short Listener::port() const { return shared_->port; }
 const std::string& Listener::ip() const { return shared_->ip; }
+
+void Listener::stop_accepting() {
+    asio::post(shared_->ex, [s = shared_] {
+        boost::system::error_code ignored;
+        s->acceptor.close(ignored);
+    });
+}
+
+std::size_t Listener::open_connections() const { return shared_->active; }
 
 void Listener::stop() {
     asio::post(shared_->ex, [s = shared_] {

@@ -42,6 +42,11 @@ public:
     // Closes the acceptor and every open connection (their policies see CloseReason::Stopped).
     // Safe from any thread; takes effect on the executor.
     void stop();
+    // Closes the acceptor only: open connections go on to their natural end (a drain). Safe from
+    // any thread; takes effect on the executor.
+    void stop_accepting();
+    // Connections accepted and not yet closed. Read on the executor.
+    std::size_t open_connections() const;
 
     struct Shared;
 

@@ -30,6 +30,7 @@ public:
                  {"mx_port", mx_port},
                  {"retry", {{"min_backoff", "1s"}, {"max_backoff", "1s"}, {"lifetime", "3s"}}},
                  {"mailboxes", (dir.path() / "mailboxes").string()},
+                 {"spool", (dir.path() / "spool").string()},  // not the default: CTest's working directory is shared
                  {"log", (dir.path() / "maillog").string()}};
         cfg.update(extra);
         std::ofstream(dir.path() / "relay.json") << cfg.dump(2);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,33 @@ TEST_CASE("virtual timers fire in deadline order only when the clock advances", 
         io.poll();
         CHECK(fired == std::vector<std::string>{"d-aborted"});
         CHECK(clock.armed() == 3);
+    }
+}
+
+// Issue 12: a world that declares its io_context before its VirtualClock destroys the clock first;
+// the timers its coroutines own then disarm on a dead clock (heap-use-after-free under ASan).
+TEST_CASE("a timer armed on a virtual clock that is destroyed first disarms as a no-op", "[clock]") {
+    boost::asio::io_context io;
+    auto clock = std::make_unique<VirtualClock>(TimePoint{} + 1000s);
+    std::vector<std::string> fired;
+    SECTION("cancelled after the clock is gone") {
+        Timer t(io.get_executor(), *clock);
+        t.expires_after(30s);
+        t.async_wait([&](auto ec) { fired.push_back(ec ? "aborted" : "fired"); });
+        REQUIRE(clock->armed() == 1);
+        clock.reset();
+        CHECK(t.cancel() == 1);
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"aborted"});
+    }
+    SECTION("destroyed after the clock is gone") {
+        auto t = std::make_unique<Timer>(io.get_executor(), *clock);
+        t->expires_after(30s);
+        t->async_wait([&](auto ec) { fired.push_back(ec ? "aborted" : "fired"); });
+        clock.reset();
+        t.reset();
+        io.poll();
+        CHECK(fired == std::vector<std::string>{"aborted"});
     }
 }
 

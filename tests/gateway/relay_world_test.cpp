@@ -302,3 +302,87 @@ TEST_CASE("a session taken and parked again before its idle watch began stays pa
     for (const auto& line : got[0].dialogue) quit |= line.text == "QUIT";
     CHECK(quit);
 }
+
+// Issue 12: a notice whose Maildir write fails is not lost. It stays pending and is tried again
+// after min_backoff, doubling up to max_backoff; once the obstacle is gone it is written exactly once.
+TEST_CASE("a notice that cannot be written is retried with backoff until it is written, once", "[relay][notice]") {
+    RelayWorld w(zone, {{"127.0.0.21", R"({"hostname": "mx1.isp.example", "rcpt": {"reply": "550 5.1.1 no such user"}})"}},
+                 R"({"policy": "accurate", "retry": {"min_backoff": "1m", "max_backoff": "4m", "lifetime": "5d"}})");
+    // A regular file where the handset's Maildir directory must go: even root cannot make it there.
+    const auto mailboxes = w.dir.path() / "mailboxes";
+    std::filesystem::create_directories(mailboxes);
+    const auto obstacle = mailboxes / gw::mailbox_directory_name("alice@docomo.ne.jp");
+    std::ofstream(obstacle) << "in the way\n";
+
+    w.submit("alice@docomo.ne.jp", {"nobody@isp.example"});
+    const TimePoint t0 = w.clock.now();
+    w.loop.run_until([&] { return w.relay->queue().messages() == 0; }, t0 + 1s);
+    REQUIRE(w.recorded.attempts().size() == 1);
+    CHECK(w.recorded.attempts()[0].disposition == gw::Disposition::Bounced);
+    CHECK(w.recorded.notices().empty());
+    CHECK_FALSE(w.relay->idle());  // a notice is still to be written
+    CHECK(w.relay->notice_errors() == 1);
+    CHECK(w.relay->notices_pending() == 1);
+
+    // Tries at t0, t0+1m, t0+3m (1m, then 2m): still in the way.
+    w.loop.run_until([] { return false; }, t0 + 3min + 30s);
+    CHECK(w.recorded.notices().empty());
+    CHECK(w.notice_files("alice@docomo.ne.jp").empty());
+    CHECK(w.relay->notice_errors() == 3);
+    std::vector<TimePoint> tries, next_tries;
+    for (const auto& [at, e] : w.recorded.events)
+        if (const auto* f = std::get_if<gw::NoticeFailed>(&e)) {
+            tries.push_back(at);
+            next_tries.push_back(f->next_try);
+            CHECK(f->handset == "alice@docomo.ne.jp");
+            CHECK(f->kind == "failure");
+            CHECK(f->error.rfind("create_directory", 0) == 0);
+            CHECK(f->tries == tries.size());
+        }
+    CHECK(tries == std::vector<TimePoint>{t0, t0 + 1min, t0 + 3min});
+    CHECK(next_tries == std::vector<TimePoint>{t0 + 1min, t0 + 3min, t0 + 7min});
+
+    std::filesystem::remove(obstacle);
+    REQUIRE(w.run_until_idle());
+    CHECK(w.clock.now() == t0 + 7min);  // the next try after 4m
+    CHECK(w.relay->notice_errors() == 3);
+    CHECK(w.relay->notices_pending() == 0);
+    auto notices = w.recorded.notices();
+    REQUIRE(notices.size() == 1);
+    CHECK_FALSE(notices[0].path.empty());
+    auto files = w.notice_files("alice@docomo.ne.jp");
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].find("Final-Recipient: rfc822; nobody@isp.example\r\n") != std::string::npos);
+    w.loop.run_until([] { return false; }, w.clock.now() + 1h);
+    CHECK(w.notice_files("alice@docomo.ne.jp").size() == 1);  // exactly once
+}
+
+TEST_CASE("a failure notice's N record is written only once the notice is on disk", "[relay][notice]") {
+    // The spool outlives the world: its relay may still write while it stops.
+    TempDir spool_dir{"relaylab-notice-spool"};
+    auto opened = gw::Spool::open(spool_dir.path());
+    REQUIRE_FALSE(opened.error);
+    RelayWorld w(zone, {{"127.0.0.21", R"({"hostname": "mx1.isp.example", "rcpt": {"reply": "550 5.1.1 no such user"}})"}},
+                 R"({"policy": "accurate", "retry": {"min_backoff": "1m", "max_backoff": "4m", "lifetime": "5d"}})");
+    w.restart_on(*opened.spool);
+    const auto mailboxes = w.dir.path() / "mailboxes";
+    std::filesystem::create_directories(mailboxes);
+    const auto obstacle = mailboxes / gw::mailbox_directory_name("alice@docomo.ne.jp");
+    std::ofstream(obstacle) << "in the way\n";
+    // Records start after a line "<length> <crc>"; a failure notice's payload starts with "N ".
+    auto n_records = [&] {
+        std::string log = read_file(spool_dir.path() / std::string(gw::kSpoolLogName));
+        std::size_t n = 0;
+        for (auto p = log.find("\nN "); p != std::string::npos; p = log.find("\nN ", p + 1)) ++n;
+        return n;
+    };
+    w.submit("alice@docomo.ne.jp", {"nobody@isp.example"});
+    const TimePoint t0 = w.clock.now();
+    w.loop.run_until([] { return false; }, t0 + 30s);
+    REQUIRE(w.recorded.attempts().size() == 1);
+    CHECK(n_records() == 0);  // bounced, but the notice is not in the Maildir
+    std::filesystem::remove(obstacle);
+    REQUIRE(w.run_until_idle());
+    CHECK(w.notice_files("alice@docomo.ne.jp").size() == 1);
+    CHECK(n_records() == 1);
+}

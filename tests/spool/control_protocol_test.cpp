@@ -103,7 +103,8 @@ TEST_CASE("control answers are one line and read back", "[control]") {
     }
     SECTION("every error reads back as itself") {
         for (auto e : {ControlError::Malformed, ControlError::LineTooLong, ControlError::NoSuchMessage,
-                       ControlError::InFlight, ControlError::Busy, ControlError::Timeout, ControlError::SpoolWrite}) {
+                       ControlError::InFlight, ControlError::Busy, ControlError::Timeout, ControlError::SpoolWrite,
+                       ControlError::NotPermitted}) {
             std::string line = format_control_answer({e, 0});
             CHECK(line.back() == '\n');
             CHECK(line.size() <= ControlLimits{}.max_line_bytes);

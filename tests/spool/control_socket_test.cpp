@@ -11,9 +11,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace relaylab;
@@ -268,5 +273,62 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
         auto reply = retry_all_at(r, path);
         REQUIRE(reply);
         CHECK(reply->failure == gw::ControlClientError::Connect);
+    }
+}
+
+// Issue 12: the socket's mode is one fence; the peer's credentials (SO_PEERCRED) are the other, so a
+// loosened mode (an operator's chmod, a group-writable spool) still lets only the daemon's own
+// user, or root, edit the queue.
+TEST_CASE("control socket: only the daemon's uid or root may command it (SO_PEERCRED)", "[control]") {
+    require(::geteuid() == 0, "running as root (to connect as another user)");
+    ControlledRelay r;
+    SECTION("the same uid is answered") { CHECK(r.ask({gw::ControlVerb::RetryAll, 0}).line == "ok 0"); }
+    SECTION("another uid hears `error not permitted` and nothing is done") {
+        // Loosen the fences the mode puts up, as a careless chmod would.
+        fs::permissions(r.dir.path(), fs::perms::owner_all | fs::perms::others_exec);
+        fs::permissions(r.control->path(), fs::perms::all);
+        const std::string path = r.control->path().string();
+        int pipefd[2];
+        REQUIRE(::pipe(pipefd) == 0);
+        pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {  // the child: nobody, one command, the answer back through the pipe
+            ::close(pipefd[0]);
+            if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+            int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            sockaddr_un addr{};
+            addr.sun_family = AF_UNIX;
+            std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(4);
+            const char line[] = "retry all\n";
+            if (::write(fd, line, sizeof line - 1) < 0) {}  // the answer may come first; read it anyway
+            char buf[128];
+            ssize_t n, total = 0;
+            while ((n = ::read(fd, buf + total, sizeof buf - 1 - static_cast<std::size_t>(total))) > 0) total += n;
+            if (::write(pipefd[1], buf, static_cast<std::size_t>(total)) < 0) ::_exit(5);
+            ::_exit(0);
+        }
+        ::close(pipefd[1]);
+        // Real time, no virtual jumps: the child's bytes must not race a virtual receive timeout.
+        int status = 0;
+        auto until = std::chrono::steady_clock::now() + 10s;
+        while (::waitpid(pid, &status, WNOHANG) == 0) {
+            r.w.io.poll();
+            if (std::chrono::steady_clock::now() > until) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, &status, 0);
+                FAIL("the child did not finish");
+            }
+            std::this_thread::sleep_for(1ms);
+        }
+        std::string answer;
+        char buf[128];
+        ssize_t n;
+        while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) answer.append(buf, static_cast<std::size_t>(n));
+        ::close(pipefd[0]);
+        REQUIRE(WIFEXITED(status));
+        REQUIRE(WEXITSTATUS(status) == 0);
+        CHECK(answer == "error not permitted\n");
+        CHECK(r.observed.empty());  // the relay was never asked
     }
 }
