@@ -292,7 +292,7 @@ std::string command_label(smtp::Stage s, Language lang) {
         default: break;
         }
     }
-    return std::string(gw::command_words(s));
+    return std::string(smtp::command_words(s));
 }
 
 std::string what_failed(const Finding& f, const gw::Classification& c, Language lang) {

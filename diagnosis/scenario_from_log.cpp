@@ -345,7 +345,7 @@ std::optional<json> scenario_from_finding(const Finding& in, std::string_view in
     s["name"] = "from-log-" + cls + "-" + stamp + "-" + domain + "-" + fp;
     s["description"] = "Reproduces a " + std::string(to_string(f.source)) + " report for " + f.recipient +
                        (c.reply ? ": " + gw::reply_one_line(*c.reply) : std::string()) +
-                       (c.stage ? " at " + std::string(gw::command_words(*c.stage)) : std::string()) + "." +
+                       (c.stage ? " at " + std::string(smtp::command_words(*c.stage)) : std::string()) + "." +
                        (made_up.empty() ? "" : " Values the evidence did not give are listed in made_up.");
     if (start) s["start"] = *start;
     else made_up.push_back({"start", "(the runner's default)", "the evidence carries no date"});

@@ -263,7 +263,7 @@ void TriageSummary::add(const TriageRecord& r) {
                 words += (words.empty() ? "" : ", ") + ("\"" + w.words + "\" (" + std::string(gw::to_string(w.claim)) + ")");
             mislabel_examples_.push_back({r.input, r.finding.recipient, words,
                                           std::string(gw::to_string(c.failure)) + " " + c.status.str(),
-                                          c.stage ? std::string(gw::command_words(*c.stage)) : std::string(),
+                                          c.stage ? std::string(smtp::command_words(*c.stage)) : std::string(),
                                           c.reply ? gw::reply_one_line(*c.reply) : std::string()});
         }
     }

@@ -143,8 +143,7 @@ ClassifiedOutcome classified(DeliveryOutcome outcome);
 
 // The reply as MTAs quote it: "553 malformed address", lines joined by a space (RFC 3464 §2.3.6).
 std::string reply_one_line(const smtp::Reply& r);
-// The words after "in reply to" / the command a stage sends: "MAIL FROM", "RCPT TO", "end of DATA".
-std::string_view command_words(smtp::Stage s);
+// A stage's command words ("MAIL FROM", "end of DATA") are smtp::command_words (smtpclient/outcome.hpp).
 std::string_view stage_name(smtp::Stage s);  // "connect", "greeting", "ehlo", "helo", "mail", ...
 std::optional<smtp::Stage> stage_from_name(std::string_view s);
 std::string_view dns_status_name(dns::Status s);  // "nxdomain", "servfail", ...

@@ -23,7 +23,7 @@ std::string peer(const std::string& host, const std::string& ip) {
 
 // Postfix smtp_proto.c's words after "(in reply to ": smtpclient names the commands; the greeting
 // and the end of a delivered message are not "in reply to" anything.
-std::string_view command_words(Stage s) {
+std::string in_reply_to_words(Stage s) {
     if (s == Stage::Connect || s == Stage::Greeting || s == Stage::Done) return "";
     return smtp::command_name(s);
 }
@@ -105,9 +105,9 @@ struct ReasonWords {
         const std::string who = "host " + peer(r.host, r.ip);
         // Postfix smtp_proto.c: a 5xx/4xx greeting is "refused to talk to me".
         if (r.stage == Stage::Greeting) return who + " refused to talk to me: " + r.reply;
-        std::string_view cmd = command_words(r.stage);
+        const std::string cmd = in_reply_to_words(r.stage);
         if (cmd.empty()) return who + " said: " + r.reply;
-        return who + " said: " + r.reply + " (in reply to " + std::string(cmd) + ")";
+        return who + " said: " + r.reply + " (in reply to " + cmd + ")";
     }
     std::string operator()(const DnsReason& r) const {
         if (r.status == dns::Status::NullMx) return "Domain " + r.name + " does not accept mail (nullMX)";

@@ -224,7 +224,7 @@ std::string placeholder_value(Placeholder p, const ClassifiedOutcome& truth) {
         return where.kind == OutcomeKind::Smtp && where.remote.port ? std::to_string(where.remote.port) : std::string();
     case Placeholder::Reply: return c.reply ? reply_one_line(*c.reply) : std::string();
     case Placeholder::ReplyCode: return c.reply ? std::to_string(c.reply->code) : std::string();
-    case Placeholder::Command: return c.stage ? std::string(command_words(*c.stage)) : std::string();
+    case Placeholder::Command: return c.stage ? std::string(smtp::command_words(*c.stage)) : std::string();
     case Placeholder::Stage: return c.stage ? std::string(stage_name(*c.stage)) : std::string("none");
     case Placeholder::Status: return c.status.str();
     case Placeholder::Class: return std::string(to_string(c.failure));

@@ -26,21 +26,27 @@ std::optional<Stage> stage_from_string(std::string_view s) {
     return std::nullopt;
 }
 
-std::string_view command_name(Stage s) {
+std::string_view command_words(Stage s) {
     switch (s) {
-        case Stage::Connect: return "";
+        case Stage::Connect: return "connect";
         case Stage::Greeting: return "initial greeting";
-        case Stage::Ehlo: return "EHLO command";
-        case Stage::Helo: return "HELO command";
-        case Stage::Mail: return "MAIL FROM command";
-        case Stage::Rcpt: return "RCPT TO command";
-        case Stage::Data: return "DATA command";
-        case Stage::Dot: return "end of DATA command";
-        case Stage::Rset: return "RSET command";
-        case Stage::Quit: return "QUIT command";
-        case Stage::Done: return "end of DATA command";
+        case Stage::Ehlo: return "EHLO";
+        case Stage::Helo: return "HELO";
+        case Stage::Mail: return "MAIL FROM";
+        case Stage::Rcpt: return "RCPT TO";
+        case Stage::Data: return "DATA";
+        case Stage::Dot: return "end of DATA";
+        case Stage::Rset: return "RSET";
+        case Stage::Quit: return "QUIT";
+        case Stage::Done: return "end of DATA";
     }
     return "";
+}
+
+std::string command_name(Stage s) {
+    if (s == Stage::Connect) return "";
+    if (s == Stage::Greeting) return std::string(command_words(s));
+    return std::string(command_words(s)) + " command";
 }
 
 std::string_view to_string(NetError e) {

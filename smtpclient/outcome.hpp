@@ -16,8 +16,12 @@ namespace relaylab::smtp {
 enum class Stage { Connect, Greeting, Ehlo, Helo, Mail, Rcpt, Data, Dot, Rset, Quit, Done };
 std::string_view to_string(Stage s);           // "connect", "greeting", "ehlo", "helo", "mail", ...
 std::optional<Stage> stage_from_string(std::string_view s);
-// The words Postfix uses after "in reply to": "MAIL FROM command", "RCPT TO command", "end of DATA command".
-std::string_view command_name(Stage s);
+// The one place a stage becomes words: "connect", "initial greeting", "EHLO", "MAIL FROM", "RCPT TO",
+// "DATA", "end of DATA" (Done too: the message was accepted there), "RSET", "QUIT".
+std::string_view command_words(Stage s);
+// The words Postfix uses after "in reply to": "MAIL FROM command", "RCPT TO command", "end of DATA
+// command"; "initial greeting" and "" (connect) are no command.
+std::string command_name(Stage s);
 
 // Why a session ended without a reply to blame.
 enum class NetError {

@@ -188,7 +188,7 @@ TEST_CASE("classify: names round-trip", "[classify]") {
         CHECK_FALSE(failure_class_from_string("Sender_Rejected"));
     }
     SECTION("command words") {
-        CHECK(command_words(Stage::Mail) == "MAIL FROM");
-        CHECK(command_words(Stage::Dot) == "end of DATA");
+        CHECK(smtp::command_words(Stage::Mail) == "MAIL FROM");
+        CHECK(smtp::command_words(Stage::Dot) == "end of DATA");
     }
 }
