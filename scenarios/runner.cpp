@@ -243,8 +243,8 @@ asio::awaitable<Submitted> submit_one(asio::any_io_executor ex, Clock& clock, un
 // The world and the gateway, assembled; members in construction order, destroyed in reverse.
 class World {
 public:
-    World(const Scenario& s, const RunOptions& opt, Clock& clock, RunRecord& rec)
-        : s_(s), clock_(clock), rec_(rec), rng_(opt.seed), root_(temp_root()) {
+    World(const Scenario& s, std::uint64_t seed, Clock& clock, RunRecord& rec)
+        : s_(s), clock_(clock), rec_(rec), rng_(seed), root_(temp_root()) {
         world::DnsZone zone = s.zone;
         ips_ = place_remotes(s, zone);
         dns_ = std::make_unique<world::DnsServer>(io.get_executor(), clock, std::move(zone),
@@ -431,7 +431,9 @@ void sort_recipients(const Scenario& s, RunRecord& rec) {
 
 RunRecord run_scenario(const Scenario& s, const RunOptions& options) {
     RunRecord rec;
-    rec.seed = options.seed;
+    // A scenario that depends on one shuffle pins its seed; --seed varies the others.
+    rec.seed = s.seed.value_or(options.seed);
+    rec.seed_pinned = s.seed.has_value();
     rec.deterministic = !s.has_external();
     std::optional<VirtualClock> vclock;
     RealClock real;
@@ -439,7 +441,7 @@ RunRecord run_scenario(const Scenario& s, const RunOptions& options) {
     Clock& clock = vclock ? static_cast<Clock&>(*vclock) : real;
     rec.start = clock.now();
 
-    World w(s, options, clock, rec);
+    World w(s, rec.seed, clock, rec);
     Driver drive(w.io, vclock ? &*vclock : nullptr, clock);
 
     std::size_t done_count = 0;

@@ -22,7 +22,8 @@ inline constexpr unsigned first_assigned_host_octet = 10;
 inline constexpr std::size_t max_timeline_entries = 200'000;
 
 struct RunOptions {
-    std::uint64_t seed = 1;  // the relay's random choices (the MX shuffle)
+    // The relay's random choices (the MX shuffle), for a scenario that pins no "seed" of its own.
+    std::uint64_t seed = 1;
 };
 
 // The world could not be set up (no free port, an unloadable policy, an address clash).
