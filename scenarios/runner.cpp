@@ -18,6 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -105,8 +107,17 @@ unsigned short pick_port(asio::io_context& io) {
     return a.local_endpoint().port();
 }
 
+// Where a run keeps its mailboxes: $TMPDIR when set, else /dev/shm when it is there. The gateway
+// fsyncs every notice (the live Maildir code); on a disk each fsync waits for the journal, which
+// made scenario runs wait rather than compute and kept --jobs from helping. Scratch data needs no disk.
+std::filesystem::path scratch_dir() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    if ((!tmpdir || !*tmpdir) && ::access(memory_scratch_dir, W_OK | X_OK) == 0) return memory_scratch_dir;
+    return std::filesystem::temp_directory_path();
+}
+
 std::string temp_root() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "relaylab-run-XXXXXX").string();
+    std::string tmpl = (scratch_dir() / "relaylab-run-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw RunError("cannot create a temporary directory for the mailboxes");
     return tmpl;
 }
