@@ -4,6 +4,7 @@
 #include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <regex>
@@ -281,4 +282,37 @@ TEST_CASE("run --help describes every option", "[run][suite]") {
     CHECK(out.find("FOLDER") != std::string::npos);
     CHECK(run_relaylab({"--jobs", "0", library_dir().string()}, out, true) == 2);
     CHECK(out.find("--jobs 0: expected 1 to") != std::string::npos);
+}
+
+TEST_CASE("the schema types every gateway key that config --defaults prints, delay_warning included", "[run][schema]") {
+    std::string out;
+    REQUIRE(run_command({relaylab_binary(), "config", "--defaults"}, out) == 0);
+    auto defaults = nlohmann::json::parse(out);
+    CHECK(defaults["retry"]["delay_warning"] == "0s");  // off, as Postfix's delay_warning_time = 0
+    auto schema = nlohmann::json::parse(read_file(std::filesystem::path(RELAYLAB_SOURCE_DIR) / "scenarios/scenario.schema.json"));
+    const auto& gateway = schema["properties"]["gateway"];
+    CHECK(gateway["additionalProperties"] == false);
+    for (const auto& [key, value] : defaults.items()) {
+        INFO(key);
+        REQUIRE(gateway["properties"].contains(key));
+        const auto& typed = gateway["properties"][key];
+        CHECK((typed.contains("type") || typed.contains("enum") || typed.contains("$ref")));
+        CHECK(typed.contains("description"));
+        if (value.is_object())
+            for (const auto& [sub, v] : value.items()) {
+                INFO(key << "." << sub);
+                CHECK(typed["properties"].contains(sub));
+                CHECK(typed["properties"][sub].contains("description"));
+            }
+    }
+    SECTION("a scenario may set delay_warning; \"0s\" is off") {
+        TempDir dir("relaylab-suite-delay");
+        auto f = dir.path() / "d.json";
+        write(f, R"({"world": {"dns": {"names": {"isp.example": {"mx": [{"preference": 10, "host": "mx.isp.example"}]}}},
+    "remotes": {"mx.isp.example": {"script": {"rcpt": {"reply": "451 4.3.0 try later"}}}}},
+  "gateway": {"retry": {"lifetime": "3h", "delay_warning": "0s"}},
+  "submissions": [{"from": "a@docomo.ne.jp", "to": "b@isp.example"}],
+  "expect": [{"notice": "a@docomo.ne.jp", "kind": "failure"}, {"handset": "a@docomo.ne.jp", "notices": 1}]})");
+        CHECK(run_relaylab({"--quiet", f.string()}, out) == 0);
+    }
 }
