@@ -132,8 +132,10 @@ class Progress {
 public:
     Progress(std::size_t total) : total_(total), on_(::isatty(STDERR_FILENO) == 1), t0_(std::chrono::steady_clock::now()) {}
     void show(std::size_t done, std::size_t failed) {
-        auto elapsed = std::chrono::steady_clock::now() - t0_;
-        if (!on_ || elapsed < progress_after) return;
+        auto now = std::chrono::steady_clock::now();
+        auto elapsed = now - t0_;
+        if (!on_ || elapsed < progress_after || (shown_ && now - drawn_ < progress_every)) return;
+        drawn_ = now;
         std::cerr << "\r\033[Krelaylab run: " << done << "/" << total_ << " scenarios, " << failed << " with failures, "
                   << static_cast<long long>(Seconds(elapsed).count()) << "s" << std::flush;
         shown_ = true;
@@ -144,11 +146,12 @@ public:
         shown_ = false;
     }
 
+
 private:
     std::size_t total_;
     bool on_;
     bool shown_ = false;
-    std::chrono::steady_clock::time_point t0_;
+    std::chrono::steady_clock::time_point t0_, drawn_;
 };
 
 int usage_error(const std::string& message, const po::options_description& opts) {
@@ -275,12 +278,13 @@ int run_main(int argc, char** argv) {
     }
 
     Progress progress(entries.size());
+    const bool stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
     std::size_t done = 0, with_failures = 0;
     in_parallel(
         entries.size(), jobs, [&](std::size_t i) { run(entries[i], options); },
         [&](std::size_t i) {
             const scn::ScenarioReport& r = entries[i].report;
-            progress.clear();
+            if (r.error || stdout_is_terminal) progress.clear();  // the line is in the way of this output
             if (r.error) std::cerr << error_lines(*r.error);
             std::cout << (quiet ? scn::quiet_report(r) : scn::text_report(r) + "\n") << std::flush;
             ++done;
