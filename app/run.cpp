@@ -251,13 +251,8 @@ int run_main(int argc, char** argv) {
         std::cerr << "relaylab run: --filter " << vm["filter"].as<std::string>() << ": no scenario name matches\n";
         return exit_usage;
     }
-    if (shard) {
-        std::vector<Entry> mine;
-        for (std::size_t i = 0; i < entries.size(); ++i)
-            if (scn::in_shard(i, *shard)) mine.push_back(std::move(entries[i]));
-        entries = std::move(mine);
-    }
     // JUnit and CI dashboards merge suites of the same name: a second one is an error, not a run.
+    // Checked before sharding, so that every shard agrees with the whole suite.
     std::map<std::string, std::string> first_file;
     for (auto& e : entries) {
         auto [it, fresh] = first_file.emplace(e.report.name, e.report.file);
@@ -267,6 +262,12 @@ int run_main(int argc, char** argv) {
         e.bad_input = true;
     }
 
+    if (shard) {
+        std::vector<Entry> mine;
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            if (scn::in_shard(i, *shard)) mine.push_back(std::move(entries[i]));
+        entries = std::move(mine);
+    }
     if (vm["list"].as<bool>()) {
         bool bad = false;
         for (const auto& e : entries) {

@@ -253,6 +253,14 @@ TEST_CASE("JUnit: times, the timeline as system-out, an unloadable file as an er
         xml = read_file(xml_path);
         CHECK(xml.find("errors=\"1\"") != std::string::npos);
         CHECK(xml.find("<error message=\"scenario name &quot;ok&quot; is also the name of") != std::string::npos);
+        // Checked over the whole suite, before sharding: the shard holding the second says so.
+        std::vector<std::string> both{(dir.path() / "ok.json").string(), (dir.path() / "other" / "ok.json").string()};
+        std::vector<std::string> first{"--shard", "1/2"}, second{"--shard", "2/2"};
+        first.insert(first.end(), both.begin(), both.end());
+        second.insert(second.end(), both.begin(), both.end());
+        CHECK(run_relaylab(first, out, true) == 0);
+        CHECK(run_relaylab(second, out, true) == 2);
+        CHECK(out.find("is also the name of") != std::string::npos);
     }
 }
 
