@@ -12,9 +12,9 @@ std::size_t VirtualLoop::settle() {
         std::size_t n = io_.poll();
         total += n;
         if (n == 0) {
-            // Give the kernel a moment to deliver what a peer just wrote before polling again; after
-            // the last empty poll there is nothing to wait for (a yield there only gave the core away).
-            if (++empty < quiet_polls) std::this_thread::yield();
+            ++empty;
+            // Give the kernel a moment to deliver what a peer just wrote before calling it quiet.
+            std::this_thread::yield();
         } else {
             empty = 0;
         }
