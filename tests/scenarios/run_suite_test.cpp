@@ -4,6 +4,10 @@
 #include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -322,5 +326,59 @@ TEST_CASE("the schema types every gateway key that config --defaults prints, del
   "submissions": [{"from": "a@docomo.ne.jp", "to": "b@isp.example"}],
   "expect": [{"notice": "a@docomo.ne.jp", "kind": "failure"}, {"handset": "a@docomo.ne.jp", "notices": 1}]})");
         CHECK(run_relaylab({"--quiet", f.string()}, out) == 0);
+    }
+}
+
+namespace {
+
+// Runs relaylab with stderr on a pseudo-terminal (stdout to /dev/null); returns what the terminal got.
+std::string run_on_terminal(const std::vector<std::string>& args) {
+    int master = -1;
+    pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDOUT_FILENO);
+        std::vector<std::string> argv_s{relaylab_binary(), "run"};
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& a : argv_s) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    std::string got;
+    char buf[4096];
+    for (;;) {
+        auto n = ::read(master, buf, sizeof buf);
+        if (n <= 0) break;  // EIO once the child has gone
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ::close(master);
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("a long run shows a progress line on stderr when stderr is a terminal, and erases it", "[run][suite]") {
+    // An external MTA keeps real time: refused connections for a 3 s lifetime make a run of ~3 s.
+    TempDir dir("relaylab-suite-progress");
+    auto port = free_port("127.0.0.1");
+    auto f = dir.path() / "slow.json";
+    write(f, R"({"world": {"dns": {"names": {"isp.example": {"mx": [{"preference": 10, "host": "mx.isp.example"}]}}},
+    "remotes": {"mx.isp.example": {"external": "127.0.0.1:)" + std::to_string(port) + R"("}}},
+  "gateway": {"retry": {"min_backoff": "1s", "max_backoff": "1s", "lifetime": "3s"}},
+  "submissions": [{"from": "a@docomo.ne.jp", "to": "b@isp.example"}],
+  "expect": [{"recipient": "b@isp.example", "status": "expired"}]})");
+    std::string out = run_on_terminal({"--quiet", f.string()});
+    CHECK(std::regex_search(out, std::regex("\r\033\\[Krelaylab run: 0/1 scenarios, 0 with failures, [0-9]+s")));
+    CHECK(out.size() >= 4);
+    CHECK(out.substr(out.size() - 4) == "\r\033[K");  // erased at the end
+    SECTION("never when stderr is a file or a pipe") {
+        CHECK(run_relaylab({"--quiet", f.string()}, out, true) == 0);
+        CHECK(out.find("scenarios,") == std::string::npos);
+        CHECK(out.find('\r') == std::string::npos);
     }
 }
