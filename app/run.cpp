@@ -175,18 +175,18 @@ int run_main(int argc, char** argv) {
         "Exit status: 0 every expectation held, 1 some failed, 2 bad command line or scenario file\n"
         "(including two scenarios with the same name).\n\noptions");
     opts.add_options()("help,h", "show this help")(
-        "seed", po::value<std::uint64_t>(), "seed for the random choices (the MX shuffle) of the scenarios that pin none")(
-        "filter", po::value<std::string>(), "run only the scenarios whose name matches REGEX (ECMAScript, anywhere in the name)")(
-        "shard", po::value<std::string>(),
-        "K/N: run only shard K of N: the selected scenarios (after --filter, in input order) whose position "
+        "seed", po::value<std::uint64_t>()->value_name("N"), "seed for the random choices (the MX shuffle) of the scenarios that pin none")(
+        "filter", po::value<std::string>()->value_name("REGEX"), "run only the scenarios whose name matches REGEX (ECMAScript, anywhere in the name)")(
+        "shard", po::value<std::string>()->value_name("K/N"),
+        "run only shard K of N: the selected scenarios (after --filter, in input order) whose position "
         "mod N is K-1. The N shards are disjoint and together the whole suite (a CI matrix)")(
-        "jobs,j", po::value<unsigned>()->default_value(cores), "run N scenarios at a time (default: the number of cores)")(
+        "jobs,j", po::value<unsigned>()->default_value(cores)->value_name("N"), "run N scenarios at a time (default: the number of cores)")(
         "list", po::bool_switch(), "print the selected scenarios' names and files (tab-separated) and run nothing")(
-        "json", po::value<std::string>(), "write the full report as JSON to FILE")(
-        "junit", po::value<std::string>(),
+        "json", po::value<std::string>()->value_name("FILE"), "write the full report as JSON to FILE")(
+        "junit", po::value<std::string>()->value_name("FILE"),
         "write JUnit XML to FILE (a testsuite per scenario with its timeline as system-out and its time, a testcase "
         "per expectation; a file that cannot be loaded or run is an error)")(
-        "html", po::value<std::string>(),
+        "html", po::value<std::string>()->value_name("FILE"),
         "write a self-contained HTML training report to FILE: sequence diagram with step-through, the notices "
         "as phone screens side by side, the truthful delivery-status, the expectations")(
         "quiet,q", po::bool_switch(), "print only PASS/FAIL lines (each FAIL with its reasons), errors and the summary, not the timelines");
