@@ -130,7 +130,7 @@ std::string error_lines(const std::string& text) {
 // The progress line: on stderr, only when stderr is a terminal, redrawn in place.
 class Progress {
 public:
-    Progress(std::size_t total) : total_(total), on_(::isatty(STDERR_FILENO) == 1), t0_(std::chrono::steady_clock::now()) {}
+    explicit Progress(std::size_t total) : total_(total), on_(::isatty(STDERR_FILENO) == 1), t0_(std::chrono::steady_clock::now()) {}
     void show(std::size_t done, std::size_t failed) {
         auto now = std::chrono::steady_clock::now();
         auto elapsed = now - t0_;
