@@ -161,6 +161,17 @@ TEST_CASE("the loader names every mistake in a file, in file order, each at file
             CHECK(e.mistakes()[1].message().find("not \"lost\"") != std::string::npos);
         }
     }
+    SECTION("it stops after max_reported_mistakes, and says so") {
+        std::string expect;
+        for (int i = 0; i < 60; ++i) expect += std::string(i ? ", " : "") + R"({"recipient": "c@d", "stage": "rcp"})";
+        try {
+            parse_scenario(JsonSource("s.json", R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}], "expect": [)" + expect + "]}"));
+            FAIL("loaded");
+        } catch (const ScenarioErrors& e) {
+            CHECK(e.mistakes().size() == max_reported_mistakes);
+            CHECK(std::string(e.what()).find("\ns.json: stopped after 50 mistakes") != std::string::npos);
+        }
+    }
     SECTION("the values the library uses load") {
         CHECK(error_of(R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}],
   "expect": [{"recipient": "c@d", "stage": "dns", "class": "dns_nxdomain", "status": "bounced"},
