@@ -138,6 +138,19 @@ std::string header_list(const std::vector<std::string>& to) {
     return out;
 }
 
+// A run's temporary folder, removed with everything in it also when setting up the world throws
+// (a destructor of World would not run then, and the folder stayed behind).
+struct ScratchDir {
+    std::string path = temp_root();
+    ScratchDir() = default;
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
 // Turns gateway events, DNS queries and submissions into the record and the timeline.
 class Recorder final : public gw::EventSink {
 public:
@@ -255,7 +268,7 @@ asio::awaitable<Submitted> submit_one(asio::any_io_executor ex, Clock& clock, un
 class World {
 public:
     World(const Scenario& s, std::uint64_t seed, Clock& clock, RunRecord& rec)
-        : s_(s), clock_(clock), rec_(rec), rng_(seed), root_(temp_root()) {
+        : s_(s), clock_(clock), rec_(rec), rng_(seed) {
         world::DnsZone zone = s.zone;
         ips_ = place_remotes(s, zone);
         dns_ = std::make_unique<world::DnsServer>(io.get_executor(), clock, std::move(zone),
@@ -264,7 +277,7 @@ public:
         gw::GatewayConfig config = s.gateway;
         config.dns_servers = {"127.0.0.1:" + std::to_string(dns_->port())};
         config.mx_port = mx_port_;
-        config.mailboxes = (std::filesystem::path(root_) / "mailboxes").string();
+        config.mailboxes = (std::filesystem::path(root_.path) / "mailboxes").string();
         config.spool.reset();
         config.log.reset();
         auto dir = std::filesystem::path(s.file).parent_path();
@@ -286,10 +299,6 @@ public:
         relay_->start();
     }
 
-    ~World() {
-        std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
-    }
 
     // Stops taking work; the caller then lets what is in flight finish.
     void stop() {
@@ -386,7 +395,7 @@ private:
     Clock& clock_;
     RunRecord& rec_;
     std::mt19937_64 rng_;
-    std::string root_;
+    ScratchDir root_;
     std::map<std::string, std::string> ips_;
     unsigned short mx_port_ = 0;
     std::unique_ptr<world::DnsServer> dns_;
