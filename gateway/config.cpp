@@ -96,7 +96,9 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         if (r.has(p / "min_backoff")) c.retry.min_backoff = r.duration(p / "min_backoff");
         if (r.has(p / "max_backoff")) c.retry.max_backoff = r.duration(p / "max_backoff");
         if (r.has(p / "lifetime")) c.retry.lifetime = r.duration(p / "lifetime");
-        if (r.has(p / "delay_warning")) c.retry.delay_warning = r.duration(p / "delay_warning");
+        // "0s", the default `config --defaults` prints, is off (as Postfix's delay_warning_time = 0h).
+        if (r.has(p / "delay_warning"))
+            if (auto d = r.duration(p / "delay_warning"); d > Duration::zero()) c.retry.delay_warning = d;
         if (c.retry.min_backoff > c.retry.max_backoff)
             throw src.error_at(p / "min_backoff", "min_backoff is longer than max_backoff");
     }
@@ -156,7 +158,7 @@ json config_to_json(const GatewayConfig& c) {
     j["retry"] = {{"min_backoff", format_duration(c.retry.min_backoff)},
                   {"max_backoff", format_duration(c.retry.max_backoff)},
                   {"lifetime", format_duration(c.retry.lifetime)}};
-    if (c.retry.delay_warning) j["retry"]["delay_warning"] = format_duration(*c.retry.delay_warning);
+    j["retry"]["delay_warning"] = format_duration(c.retry.delay_warning.value_or(Duration::zero()));  // "0s": off
     j["queue"] = {{"destination_concurrency", c.queue.destination_concurrency},
                   {"recipients_per_job", c.queue.recipients_per_job},
                   {"max_sessions", c.queue.max_sessions}};

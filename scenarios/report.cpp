@@ -3,6 +3,7 @@
 #include "clock/duration.hpp"
 #include "scenarios/timeline_words.hpp"
 
+#include <cstdio>
 #include <numeric>
 
 namespace relaylab::scn {
@@ -24,7 +25,7 @@ std::string text_report(const ScenarioReport& r) {
     if (!r.description.empty()) s += "    " + r.description + "\n";
     if (r.error) return s + "ERROR " + *r.error + "\n";
     const RunRecord& run = r.run;
-    s += "    seed " + std::to_string(run.seed) + ", start " + format_time(run.start) +
+    s += "    seed " + std::to_string(run.seed) + (run.seed_pinned ? " (the scenario's)" : "") + ", start " + format_time(run.start) +
          (run.deterministic ? ", virtual time\n" : ", REAL TIME (an external MTA took part): not deterministic\n");
     for (const auto& e : run.timeline) {
         std::string off = offset_text(e.at, run.start);
@@ -60,6 +61,7 @@ json opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullp
 json run_json(const RunRecord& run) {
     json j;
     j["seed"] = run.seed;
+    j["seed_pinned"] = run.seed_pinned;
     j["deterministic"] = run.deterministic;
     j["start"] = format_time(run.start);
     j["end"] = offset_text(run.end, run.start);
@@ -87,15 +89,17 @@ json run_json(const RunRecord& run) {
     return j;
 }
 
-std::string xml_escape(const std::string& s) {
+// For an attribute; element content (`text`) keeps its line breaks, so a timeline reads as text in CI.
+std::string xml_escape(const std::string& s, bool text = false) {
     std::string out;
+    out.reserve(s.size());
     for (char c : s) {
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
         case '>': out += "&gt;"; break;
         case '"': out += "&quot;"; break;
-        case '\n': out += "&#10;"; break;
+        case '\n': out += text ? "\n" : "&#10;"; break;
         default:
             if (static_cast<unsigned char>(c) < 0x20 && c != '\t') out += ' ';  // not allowed in XML 1.0
             else out += c;
@@ -127,24 +131,44 @@ json json_report(const std::vector<ScenarioReport>& reports) {
     return j;
 }
 
+namespace {
+
+std::string xml_text(const std::string& s) { return xml_escape(s, true); }
+
+std::string seconds_text(double seconds) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", seconds);
+    return buf;
+}
+
+}  // namespace
+
 std::string junit_report(const std::vector<ScenarioReport>& reports) {
-    std::size_t tests = 0, failures = 0;
+    std::size_t tests = 0, failures = 0, errors = 0;
+    double seconds = 0;
     for (const auto& r : reports) {
         tests += r.error ? 1 : r.results.size();
-        failures += r.failed();
+        (r.error ? errors : failures) += r.failed();
+        seconds += r.seconds;
     }
     std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"relaylab run\" tests=\"" +
-                    std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\">\n";
+                    std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+                    std::to_string(errors) + "\" time=\"" + seconds_text(seconds) + "\">\n";
     for (const auto& r : reports) {
         std::size_t n = r.error ? 1 : r.results.size();
         s += "  <testsuite name=\"" + xml_escape(r.name) + "\" file=\"" + xml_escape(r.file) + "\" tests=\"" +
-             std::to_string(n) + "\" failures=\"" + std::to_string(r.failed()) + "\" errors=\"0\">\n";
+             std::to_string(n) + "\" failures=\"" + std::to_string(r.error ? 0 : r.failed()) + "\" errors=\"" +
+             std::to_string(r.error ? 1 : 0) + "\" time=\"" + seconds_text(r.seconds) + "\">\n";
         if (r.error) {
-            s += "    <testcase classname=\"" + xml_escape(r.name) + "\" name=\"load and run\">\n      <failure message=\"" +
-                 xml_escape(*r.error) + "\"/>\n    </testcase>\n";
+            // The file could not be loaded or run: an error of the suite, not a failed expectation.
+            s += "    <testcase classname=\"" + xml_escape(r.name) + "\" name=\"load and run\" time=\"" +
+                 seconds_text(r.seconds) + "\">\n      <error message=\"" + xml_escape(*r.error) + "\">" +
+                 xml_text(*r.error) + "</error>\n    </testcase>\n";
         }
+        // An expectation is a check of a finished run: its own time is nil, the run's is the suite's.
         for (const auto& x : r.results) {
-            s += "    <testcase classname=\"" + xml_escape(r.name) + "\" name=\"" + xml_escape(x.name) + "\"";
+            s += "    <testcase classname=\"" + xml_escape(r.name) + "\" name=\"" + xml_escape(x.name) + "\" time=\"" +
+                 seconds_text(0) + "\"";
             if (x.passed) {
                 s += "/>\n";
                 continue;
@@ -152,11 +176,26 @@ std::string junit_report(const std::vector<ScenarioReport>& reports) {
             std::string all;
             for (const auto& f : x.failures) all += (all.empty() ? "" : "\n") + f;
             s += ">\n      <failure message=\"" + xml_escape(x.failures.empty() ? "failed" : x.failures.front()) + "\">" +
-                 xml_escape(all) + "</failure>\n    </testcase>\n";
+                 xml_text(all) + "</failure>\n    </testcase>\n";
         }
+        s += "    <system-out>" + xml_text(text_report(r)) + "</system-out>\n";
         s += "  </testsuite>\n";
     }
     return s + "</testsuites>\n";
+}
+
+std::string quiet_report(const ScenarioReport& r) {
+    std::string s;
+    for (const auto& x : r.results) {
+        s += (x.passed ? "PASS " : "FAIL ") + r.name + ": " + x.name + "\n";
+        for (const auto& f : x.failures) s += "       " + f + "\n";
+    }
+    if (r.error) {
+        std::string e = *r.error;
+        for (std::size_t nl = e.find('\n'); nl != std::string::npos; nl = e.find('\n', nl + 1)) e.insert(nl + 1, 7, ' ');
+        s += "ERROR " + r.name + " (" + r.file + "): " + e + "\n";
+    }
+    return s;
 }
 
 }  // namespace relaylab::scn

@@ -58,6 +58,7 @@ struct RemoteRecord {
 
 struct RunRecord {
     std::uint64_t seed = 1;
+    bool seed_pinned = false;  // the scenario's own "seed", not the command line's
     bool deterministic = true;  // false when a real external MTA took part (real time)
     TimePoint start{};
     TimePoint end{};

@@ -18,6 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -105,8 +107,17 @@ unsigned short pick_port(asio::io_context& io) {
     return a.local_endpoint().port();
 }
 
+// Where a run keeps its mailboxes: $TMPDIR when set, else /dev/shm when it is there. The gateway
+// fsyncs every notice (the live Maildir code); on a disk each fsync waits for the journal, which
+// made scenario runs wait rather than compute and kept --jobs from helping. Scratch data needs no disk.
+std::filesystem::path scratch_dir() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    if ((!tmpdir || !*tmpdir) && ::access(memory_scratch_dir, W_OK | X_OK) == 0) return memory_scratch_dir;
+    return std::filesystem::temp_directory_path();
+}
+
 std::string temp_root() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "relaylab-run-XXXXXX").string();
+    std::string tmpl = (scratch_dir() / "relaylab-run-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw RunError("cannot create a temporary directory for the mailboxes");
     return tmpl;
 }
@@ -126,6 +137,19 @@ std::string header_list(const std::vector<std::string>& to) {
     for (const auto& t : to) out += (out.empty() ? "<" : ", <") + t + ">";
     return out;
 }
+
+// A run's temporary folder, removed with everything in it also when setting up the world throws
+// (a destructor of World would not run then, and the folder stayed behind).
+struct ScratchDir {
+    std::string path = temp_root();
+    ScratchDir() = default;
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
 
 // Turns gateway events, DNS queries and submissions into the record and the timeline.
 class Recorder final : public gw::EventSink {
@@ -247,8 +271,8 @@ asio::awaitable<Submitted> submit_one(asio::any_io_executor ex, Clock& clock, un
 // The world and the gateway, assembled; members in construction order, destroyed in reverse.
 class World {
 public:
-    World(const Scenario& s, const RunOptions& opt, Clock& clock, RunRecord& rec)
-        : s_(s), clock_(clock), rec_(rec), rng_(opt.seed), root_(temp_root()) {
+    World(const Scenario& s, std::uint64_t seed, Clock& clock, RunRecord& rec)
+        : s_(s), clock_(clock), rec_(rec), rng_(seed) {
         world::DnsZone zone = s.zone;
         ips_ = place_remotes(s, zone);
         dns_ = std::make_unique<world::DnsServer>(io.get_executor(), clock, std::move(zone),
@@ -257,7 +281,7 @@ public:
         gw::GatewayConfig config = s.gateway;
         config.dns_servers = {"127.0.0.1:" + std::to_string(dns_->port())};
         config.mx_port = mx_port_;
-        config.mailboxes = (std::filesystem::path(root_) / "mailboxes").string();
+        config.mailboxes = (std::filesystem::path(root_.path) / "mailboxes").string();
         config.spool.reset();
         config.log.reset();
         auto dir = std::filesystem::path(s.file).parent_path();
@@ -279,10 +303,6 @@ public:
         relay_->start();
     }
 
-    ~World() {
-        std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
-    }
 
     // Stops taking work; the caller then lets what is in flight finish.
     void stop() {
@@ -379,7 +399,7 @@ private:
     Clock& clock_;
     RunRecord& rec_;
     std::mt19937_64 rng_;
-    std::string root_;
+    ScratchDir root_;
     std::map<std::string, std::string> ips_;
     unsigned short mx_port_ = 0;
     std::unique_ptr<world::DnsServer> dns_;
@@ -435,7 +455,9 @@ void sort_recipients(const Scenario& s, RunRecord& rec) {
 
 RunRecord run_scenario(const Scenario& s, const RunOptions& options) {
     RunRecord rec;
-    rec.seed = options.seed;
+    // A scenario that depends on one shuffle pins its seed; --seed varies the others.
+    rec.seed = s.seed.value_or(options.seed);
+    rec.seed_pinned = s.seed.has_value();
     rec.deterministic = !s.has_external();
     std::optional<VirtualClock> vclock;
     RealClock real;
@@ -443,7 +465,7 @@ RunRecord run_scenario(const Scenario& s, const RunOptions& options) {
     Clock& clock = vclock ? static_cast<Clock&>(*vclock) : real;
     rec.start = clock.now();
 
-    World w(s, options, clock, rec);
+    World w(s, rec.seed, clock, rec);
     Driver drive(w.io, vclock ? &*vclock : nullptr, clock);
 
     std::size_t done_count = 0;

@@ -20,9 +20,12 @@ inline constexpr int port_attempts = 32;
 // The first address handed to a remote named without one: 127.0.0.10, .11, ...
 inline constexpr unsigned first_assigned_host_octet = 10;
 inline constexpr std::size_t max_timeline_entries = 200'000;
+// Memory-backed scratch space for a run's mailboxes, used when $TMPDIR is not set (runner.cpp says why).
+inline constexpr const char* memory_scratch_dir = "/dev/shm";
 
 struct RunOptions {
-    std::uint64_t seed = 1;  // the relay's random choices (the MX shuffle)
+    // The relay's random choices (the MX shuffle), for a scenario that pins no "seed" of its own.
+    std::uint64_t seed = 1;
 };
 
 // The world could not be set up (no free port, an unloadable policy, an address clash).

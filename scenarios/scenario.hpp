@@ -25,6 +25,8 @@ inline constexpr std::size_t max_submissions = 1000;
 inline constexpr std::size_t max_recipients_per_submission = 100;
 inline constexpr std::size_t max_remotes = 200;
 inline constexpr std::size_t max_expectations = 1000;
+// The loader stops after this many mistakes in one file (a file that bad needs its first ones fixed).
+inline constexpr std::size_t max_reported_mistakes = 50;
 
 // A remote mail exchanger, by host name.
 struct RemoteSpec {
@@ -88,6 +90,9 @@ struct Scenario {
     std::string file;  // as given on the command line
     std::string name;  // "name", or the file's stem
     std::string description;
+    // The seed of the relay's random choices, when the scenario pins one ("seed"); it wins over
+    // `relaylab run --seed`, which seeds the scenarios that pin none (docs/scenarios.md).
+    std::optional<std::uint64_t> seed;
     TimePoint start = default_start;
     std::optional<Duration> limit;  // virtual time from the start
     world::DnsZone zone;
@@ -99,8 +104,23 @@ struct Scenario {
     bool has_external() const;
 };
 
-// Reads a scenario. Throws JsonSourceError ("file:line:col: key: message") for every mistake,
-// including unknown keys, bad durations, unknown profiles and scripts that do not parse.
+// Every mistake found in one scenario file, in file order. The base is the first mistake; what() names
+// them all, one "file:line:col: key: message" a line.
+class ScenarioErrors : public JsonSourceError {
+public:
+    explicit ScenarioErrors(std::vector<JsonSourceError> mistakes);  // not empty
+    const char* what() const noexcept override { return text_.c_str(); }
+    const std::vector<JsonSourceError>& mistakes() const { return mistakes_; }
+
+private:
+    ScenarioErrors(std::vector<JsonSourceError> sorted, int);
+    std::vector<JsonSourceError> mistakes_;
+    std::string text_;
+};
+
+// Reads a scenario. Throws ScenarioErrors naming every mistake ("file:line:col: key: message"),
+// including unknown keys, bad durations, unknown profiles, scripts that do not parse and values
+// outside their set (stage, kind, status, class, claims); a syntax error alone is a JsonSourceError.
 Scenario load_scenario(const std::filesystem::path& file);
 Scenario parse_scenario(const JsonSource& source);
 

@@ -1,10 +1,14 @@
-// Scenario JSON → Scenario. Every mistake is a JsonSourceError at the offending key (file:line:col).
+// Scenario JSON → Scenario. Every mistake is a JsonSourceError at the offending key (file:line:col);
+// reading goes on past a mistake to the next part of the file, so one run of the loader names them all.
 #include "scenarios/scenario.hpp"
 
 #include "clock/duration.hpp"
+#include "gateway/classify.hpp"
+#include "gateway/policy.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <set>
 #include <string_view>
 
@@ -25,7 +29,26 @@ public:
 
     const json& at(const ptr& p) const { return src_.root().at(p); }
     bool has(const ptr& p) const { return src_.root().contains(p); }
+    // A mistake that leaves nothing sensible to read below `p`: the enclosing part() records it.
     [[noreturn]] void fail(const ptr& p, const std::string& msg) const { throw src_.error_at(p, last(p) + msg); }
+    // A mistake that does not stop reading (a value outside its set): recorded, reading goes on.
+    void note(const ptr& p, const std::string& msg) const { keep(src_.error_at(p, last(p) + msg)); }
+    // Reads one part of the file (a remote, a submission, an expectation, a section); a mistake in it
+    // is recorded and reading goes on with the next part.
+    template <class Read>
+    void part(Read&& read) const {
+        try {
+            read();
+        } catch (const ScenarioErrors&) {
+            throw;
+        } catch (const JsonSourceError& e) {
+            keep(e);
+        }
+    }
+    // Throws every mistake recorded so far, if any.
+    void throw_mistakes() const {
+        if (!mistakes_.empty()) throw ScenarioErrors(mistakes_);
+    }
 
     const json& object(const ptr& p, std::initializer_list<std::string_view> keys) const {
         const json& j = at(p);
@@ -65,9 +88,27 @@ public:
     const JsonSource& src() const { return src_; }
 
 private:
+    void keep(JsonSourceError e) const {
+        mistakes_.push_back(std::move(e));
+        if (mistakes_.size() >= max_reported_mistakes) throw ScenarioErrors(mistakes_);
+    }
     static std::string last(const ptr& p) { return p.empty() ? std::string() : p.back() + ": "; }
     const JsonSource& src_;
+    mutable std::vector<JsonSourceError> mistakes_;
 };
+
+// The values of a closed set, for a message: "a, b or c".
+std::string one_of_text(const std::vector<std::string_view>& values) {
+    std::string out;
+    for (std::size_t i = 0; i < values.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == values.size() ? " or " : ", ") + std::string(values[i]);
+    return out;
+}
+
+// The stages an expectation may name: the SMTP client's stages and "dns" (no session was opened).
+const std::vector<std::string_view> expectation_stages{"dns",  "connect", "greeting", "ehlo", "helo", "mail",
+                                                       "rcpt", "data",    "dot",      "rset", "quit", "done"};
+const std::vector<std::string_view> notice_kinds{"failure", "delay"};
 
 std::string lower(std::string s) {
     for (char& c : s)
@@ -238,12 +279,16 @@ Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
         str("from", e.from);
         str("status", e.status);
         if (e.status && !final_statuses.count(*e.status))
-            r.fail(p / "status", "expected delivered, bounced, expired, refused or pending");
+            r.note(p / "status", "expected delivered, bounced, expired, refused or pending, not \"" + *e.status + "\"");
         if (r.has(p / "attempts")) e.attempts = static_cast<unsigned>(r.count(p / "attempts", 100000));
         str("stage", e.stage);
+        if (e.stage && std::find(expectation_stages.begin(), expectation_stages.end(), *e.stage) == expectation_stages.end())
+            r.note(p / "stage", "\"" + *e.stage + "\" is not a stage: expected " + one_of_text(expectation_stages));
         str("reply", e.reply);
         str("reply_contains", e.reply_contains);
         str("class", e.failure_class);
+        if (e.failure_class && !gw::failure_class_from_string(*e.failure_class))
+            r.note(p / "class", "\"" + *e.failure_class + "\" is not a failure class (docs/taxonomy.md lists them)");
         str("dsn", e.dsn);
         str("remote", e.remote);
         if (r.has(p / "final_at")) e.final_at = read_window(r, p / "final_at");
@@ -256,7 +301,11 @@ Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
         str("recipient_of", e.notice_recipient);
         if (r.has(p / "index")) e.index = r.count(p / "index", max_submissions * max_recipients_per_submission);
         str("kind", e.notice_kind);
+        if (e.notice_kind && std::find(notice_kinds.begin(), notice_kinds.end(), *e.notice_kind) == notice_kinds.end())
+            r.note(p / "kind", "\"" + *e.notice_kind + "\" is not a notice kind: expected " + one_of_text(notice_kinds));
         str("claims", e.claims);
+        if (e.claims && !gw::claim_from_string(*e.claims))
+            r.note(p / "claims", "\"" + *e.claims + "\" is not a claim (docs/policies.md lists them)");
         str("subject", e.notice_subject);
         str("body", e.body);
         if (r.has(p / "contains")) e.contains = r.strings(p / "contains", 100);
@@ -307,14 +356,22 @@ Scenario load_scenario(const std::filesystem::path& file) {
 Scenario parse_scenario(const JsonSource& source) {
     Reader r(source);
     const ptr root;
+    if (!source.root().is_object()) r.fail(root, "expected an object");
     // "made_up": the values `relaylab scenario from-log` had to invent (docs/scenarios.md); read by people.
-    r.object(root, {"name", "description", "comment", "made_up", "start", "limit", "world", "gateway", "submissions",
-                    "expect"});
+    r.part([&] {
+        r.object(root, {"name", "description", "comment", "made_up", "seed", "start", "limit", "world", "gateway",
+                        "submissions", "expect"});
+    });
     Scenario s;
     s.file = source.name();
-    s.name = r.opt_string(root / "name").value_or(std::filesystem::path(source.name()).stem().string());
-    s.description = r.opt_string(root / "description").value_or("");
-    if (r.has(root / "start")) {
+    s.name = std::filesystem::path(source.name()).stem().string();
+    r.part([&] { s.name = r.opt_string(root / "name").value_or(s.name); });
+    r.part([&] { s.description = r.opt_string(root / "description").value_or(""); });
+    r.part([&] {
+        if (r.has(root / "seed")) s.seed = r.count(root / "seed", std::numeric_limits<std::uint64_t>::max());
+    });
+    r.part([&] {
+        if (!r.has(root / "start")) return;
         // parse_time itself refuses what the clock cannot hold; the range is the scenario's rule.
         using namespace std::chrono;
         auto t = parse_time(r.string(root / "start"));
@@ -323,23 +380,30 @@ Scenario parse_scenario(const JsonSource& source) {
             r.fail(root / "start", "expected a UTC time from " + std::to_string(earliest_start_year) + " to " +
                                        std::to_string(latest_start_year) + " such as \"2009-06-01T10:00:00Z\"");
         s.start = *t;
-    }
-    if (r.has(root / "limit")) s.limit = r.duration(root / "limit");
+    });
+    r.part([&] {
+        if (r.has(root / "limit")) s.limit = r.duration(root / "limit");
+    });
 
-    if (!r.has(root / "world")) r.fail(root, "missing key \"world\"");
     const ptr world = root / "world";
-    r.object(world, {"dns", "remotes", "comment"});
-    if (r.has(world / "dns")) {
+    r.part([&] {
+        if (!r.has(world)) r.fail(root, "missing key \"world\"");
+        r.object(world, {"dns", "remotes", "comment"});
+    });
+    r.part([&] {
+        if (!r.has(world / "dns")) return;
         auto zone = world::DnsZone::from_source(source, "/world/dns");
         if (auto* e = std::get_if<world::DnsZoneError>(&zone))
             throw JsonSourceError(e->file.empty() ? source.name() : e->file, e->line, e->column, e->path + ": " + e->detail);
         s.zone = std::get<world::DnsZone>(std::move(zone));
-    }
-    if (r.has(world / "remotes")) {
+    });
+    r.part([&] {
+        if (!r.has(world / "remotes")) return;
         const json& rem = r.at(world / "remotes");
         if (!rem.is_object()) r.fail(world / "remotes", "expected an object: host name → remote");
         if (rem.size() > max_remotes) r.fail(world / "remotes", "more than " + std::to_string(max_remotes) + " remotes");
-        for (const auto& [host, v] : rem.items()) s.remotes.push_back(read_remote(r, lower(host), world / "remotes" / host));
+        for (const auto& [host, v] : rem.items())
+            r.part([&] { s.remotes.push_back(read_remote(r, lower(host), world / "remotes" / host)); });
         std::sort(s.remotes.begin(), s.remotes.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
         for (std::size_t i = 1; i < s.remotes.size(); ++i)
             if (s.remotes[i].host == s.remotes[i - 1].host)
@@ -351,24 +415,56 @@ Scenario parse_scenario(const JsonSource& source) {
                     r.fail(world / "remotes", "every external MTA must use the same port (the gateway's mx_port)");
                 ext_port = rs.external_port;
             }
-    }
+    });
 
-    if (r.has(root / "gateway")) s.gateway = gw::read_config(source, root / "gateway");
+    r.part([&] {
+        if (r.has(root / "gateway")) s.gateway = gw::read_config(source, root / "gateway");
+    });
 
-    if (!r.has(root / "submissions")) r.fail(root, "missing key \"submissions\"");
-    const json& subs = r.at(root / "submissions");
-    if (!subs.is_array() || subs.empty()) r.fail(root / "submissions", "expected a non-empty list of submissions");
-    if (subs.size() > max_submissions) r.fail(root / "submissions", "more than " + std::to_string(max_submissions));
-    for (std::size_t i = 0; i < subs.size(); ++i) s.submissions.push_back(read_submission(r, root / "submissions" / i));
-    std::stable_sort(s.submissions.begin(), s.submissions.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    r.part([&] {
+        if (!r.has(root / "submissions")) r.fail(root, "missing key \"submissions\"");
+        const json& subs = r.at(root / "submissions");
+        if (!subs.is_array() || subs.empty()) r.fail(root / "submissions", "expected a non-empty list of submissions");
+        if (subs.size() > max_submissions) r.fail(root / "submissions", "more than " + std::to_string(max_submissions));
+        for (std::size_t i = 0; i < subs.size(); ++i)
+            r.part([&] { s.submissions.push_back(read_submission(r, root / "submissions" / i)); });
+        std::stable_sort(s.submissions.begin(), s.submissions.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
+    });
 
-    if (r.has(root / "expect")) {
+    r.part([&] {
+        if (!r.has(root / "expect")) return;
         const json& ex = r.at(root / "expect");
         if (!ex.is_array()) r.fail(root / "expect", "expected a list of expectations");
         if (ex.size() > max_expectations) r.fail(root / "expect", "more than " + std::to_string(max_expectations));
-        for (std::size_t i = 0; i < ex.size(); ++i) s.expectations.push_back(read_expectation(r, root / "expect" / i, i));
-    }
+        for (std::size_t i = 0; i < ex.size(); ++i)
+            r.part([&] { s.expectations.push_back(read_expectation(r, root / "expect" / i, i)); });
+    });
+    r.throw_mistakes();
     return s;
+}
+
+namespace {
+
+// In the order they appear in the file; the same mistake found twice is named once.
+std::vector<JsonSourceError> in_file_order(std::vector<JsonSourceError> all) {
+    std::stable_sort(all.begin(), all.end(), [](const JsonSourceError& a, const JsonSourceError& b) {
+        return std::pair(a.line(), a.column()) < std::pair(b.line(), b.column());
+    });
+    all.erase(std::unique(all.begin(), all.end(),
+                          [](const auto& a, const auto& b) { return std::string_view(a.what()) == b.what(); }),
+              all.end());
+    return all;
+}
+
+}  // namespace
+
+ScenarioErrors::ScenarioErrors(std::vector<JsonSourceError> mistakes) : ScenarioErrors(in_file_order(std::move(mistakes)), 0) {}
+
+ScenarioErrors::ScenarioErrors(std::vector<JsonSourceError> sorted, int)
+    : JsonSourceError(sorted.at(0)), mistakes_(std::move(sorted)) {
+    for (const auto& m : mistakes_) text_ += (text_.empty() ? "" : "\n") + std::string(m.what());
+    if (mistakes_.size() >= max_reported_mistakes)
+        text_ += "\n" + file() + ": stopped after " + std::to_string(max_reported_mistakes) + " mistakes";
 }
 
 }  // namespace relaylab::scn

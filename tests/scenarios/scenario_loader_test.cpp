@@ -130,6 +130,62 @@ TEST_CASE("scenario mistakes are reported at file:line:col with the key", "[scen
     }
 }
 
+TEST_CASE("the loader names every mistake in a file, in file order, each at file:line:col", "[scenario]") {
+    SECTION("mistakes in different parts: a duration, a remote, a submission, two expectations") {
+        auto e = error_of(R"({"limit": "soon",
+  "world": {"remotes": {"mx.isp.example": {"profile": "lotus"}}},
+  "submissions": [{"from": "a@b", "to": "c@d", "at": "later"}],
+  "expect": [{"recipient": "c@d", "stage": "rcp"},
+             {"notice": "a@b", "kind": "bounce", "claims": "host_unknwon"}]})");
+        CHECK(e.find("s.json:1:2: at /limit: limit: expected a duration") == 0);
+        CHECK(e.find("\ns.json:2:") != std::string::npos);
+        CHECK(e.find("lotus") != std::string::npos);
+        CHECK(e.find("\ns.json:3:") != std::string::npos);
+        CHECK(e.find("at: expected a duration") != std::string::npos);
+        CHECK(e.find("\ns.json:4:") != std::string::npos);
+        CHECK(e.find("\"rcp\" is not a stage: expected dns, connect, greeting") != std::string::npos);
+        CHECK(e.find("\"bounce\" is not a notice kind: expected failure or delay") != std::string::npos);
+        CHECK(e.find("\"host_unknwon\" is not a claim") != std::string::npos);
+        CHECK(std::count(e.begin(), e.end(), '\n') == 5);  // six mistakes, one a line
+    }
+    SECTION("the exception's own position is the first mistake's, and the list is there to walk") {
+        try {
+            parse_scenario(JsonSource("s.json", R"({"world": {},
+  "submissions": [{"from": "a@b", "to": "c@d"}],
+  "expect": [{"recipient": "c@d", "class": "mailbox_ful", "status": "lost"}]})"));
+            FAIL("loaded");
+        } catch (const ScenarioErrors& e) {
+            CHECK(e.line() == 3);
+            REQUIRE(e.mistakes().size() == 2);
+            CHECK(e.mistakes()[0].message().find("\"mailbox_ful\" is not a failure class") != std::string::npos);
+            CHECK(e.mistakes()[1].message().find("not \"lost\"") != std::string::npos);
+        }
+    }
+    SECTION("it stops after max_reported_mistakes, and says so") {
+        std::string expect;
+        for (int i = 0; i < 60; ++i) expect += std::string(i ? ", " : "") + R"({"recipient": "c@d", "stage": "rcp"})";
+        try {
+            parse_scenario(JsonSource("s.json", R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}], "expect": [)" + expect + "]}"));
+            FAIL("loaded");
+        } catch (const ScenarioErrors& e) {
+            CHECK(e.mistakes().size() == max_reported_mistakes);
+            CHECK(std::string(e.what()).find("\ns.json: stopped after 50 mistakes") != std::string::npos);
+        }
+    }
+    SECTION("the values the library uses load") {
+        CHECK(error_of(R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}],
+  "expect": [{"recipient": "c@d", "stage": "dns", "class": "dns_nxdomain", "status": "bounced"},
+             {"notice": "a@b", "kind": "delay", "claims": "host_unknown"}]})") == "");
+    }
+    SECTION("a scenario may pin its seed, a whole number") {
+        auto s = parse_scenario(JsonSource("s.json", R"({"seed": 7, "world": {}, "submissions": [{"from": "a@b", "to": "c@d"}]})"));
+        CHECK(s.seed == std::uint64_t{7});
+        CHECK(error_of(R"({"seed": -1, "world": {}, "submissions": [{"from": "a@b", "to": "c@d"}]})").find("seed: expected a whole number") !=
+              std::string::npos);
+        CHECK_FALSE(parse_scenario(JsonSource("s.json", R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}]})")).seed);
+    }
+}
+
 namespace {
 
 // A scenario whose one remote has the given "address" (JSON-escaped here, so that spaces survive).
