@@ -1,5 +1,6 @@
 // `relaylab probe mx|smtp`: one MX resolution or one SMTP transaction, the way engineers use dig and
 // swaks, printing the typed result (text or JSON). No queue, no policy: the raw truth.
+#include "asio/awaitable.hpp"
 #include "app/command.hpp"
 #include "app/endpoint.hpp"
 #include "clock/duration.hpp"

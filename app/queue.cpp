@@ -2,6 +2,7 @@
 // per message with its recipients' states and next attempts — plus one message's history, and the
 // edits (delete, force a retry): offline on a spool no daemon holds, else through the running
 // daemon's control socket (DIR/control), as postsuper -d and postqueue -i/-f work on a live Postfix.
+#include "asio/awaitable.hpp"
 #include "app/command.hpp"
 #include "gateway/control_socket.hpp"
 #include "gateway/spool.hpp"

@@ -13,7 +13,7 @@ for l in gateway smtpserver smtpclient resolver jsonsource clock; do
     f=$(find "$build/$l" -maxdepth 1 -name "librelaylab_*.a" | head -1)
     [ -n "$f" ] && libs+=("$f")
 done
-libs+=("$build/librelaylab_asio.a")
+libs+=("$build/asio/librelaylab_asio.a")
 read -r -a cares_libs <<<"$(pkg-config --libs libcares)"
 for src in "$root"/bench/src/*.cpp; do
     name=bench-$(basename "$src" .cpp | tr _ -)
@@ -22,7 +22,7 @@ for src in "$root"/bench/src/*.cpp; do
     for dep in "$src" "${libs[@]}"; do [ "$out" -nt "$dep" ] || fresh=0; done
     [ -x "$out" ] && [ $fresh = 1 ] && continue
     echo "building $name" >&2
-    g++ -std=c++20 -O2 -g -Wall -Wextra -Werror -include utility \
+    g++ -std=c++20 -O2 -g -Wall -Wextra -Werror \
         -DBOOST_ASIO_SEPARATE_COMPILATION -DBOOST_ASIO_NO_DEPRECATED -I"$root" \
         "$src" -o "$out" -Wl,--start-group "${libs[@]}" -Wl,--end-group \
         "${cares_libs[@]}" -lpthread

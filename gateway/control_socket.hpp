@@ -4,12 +4,12 @@
 // Every wait has a deadline on the caller's Clock.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "gateway/control.hpp"
 #include "gateway/relay.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include <filesystem>
 #include <functional>

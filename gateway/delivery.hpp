@@ -5,6 +5,7 @@
 // a 5xx at MAIL/RCPT/DATA, or any answer once the transaction is under way, is final for this attempt.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "gateway/address.hpp"
 #include "gateway/events.hpp"
@@ -14,7 +15,6 @@
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
 
-#include <boost/asio/awaitable.hpp>
 
 #include <random>
 #include <vector>

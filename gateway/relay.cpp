@@ -1,5 +1,6 @@
 #include "gateway/relay.hpp"
 
+#include "asio/awaitable.hpp"
 #include "gateway/maildir.hpp"
 #include "gateway/notice.hpp"
 

@@ -3,6 +3,7 @@
 // Time comes from the caller's Clock; the same object runs live and in scenarios.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "clock/timer.hpp"
 #include "gateway/charset.hpp"
@@ -13,7 +14,6 @@
 #include "gateway/queue.hpp"
 #include "gateway/spool.hpp"
 
-#include <boost/asio/awaitable.hpp>
 
 #include <filesystem>
 #include <random>

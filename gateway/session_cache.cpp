@@ -1,5 +1,7 @@
 #include "gateway/session_cache.hpp"
 
+#include "asio/awaitable.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>

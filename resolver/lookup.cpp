@@ -1,5 +1,6 @@
 #include "resolver/lookup.hpp"
 
+#include "asio/awaitable.hpp"
 #include "resolver/name.hpp"
 
 #include <boost/asio/use_awaitable.hpp>

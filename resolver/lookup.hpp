@@ -2,9 +2,9 @@
 // under one deadline on the caller's Clock.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "resolver/ares_channel.hpp"
 
-#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <vector>

@@ -2,13 +2,13 @@
 // executor, every lookup bounded by a deadline on the caller's Clock.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "resolver/config.hpp"
 #include "resolver/mx_order.hpp"
 #include "resolver/result.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <string>

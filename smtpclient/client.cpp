@@ -1,5 +1,7 @@
 #include "smtpclient/client.hpp"
 
+#include "asio/awaitable.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>

@@ -3,12 +3,12 @@
 // throws on network errors: every error_code becomes a NetError in the outcomes.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "clock/timer.hpp"
 #include "smtpclient/client_session.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 

@@ -1,5 +1,6 @@
 #include "smtpserver/listener.hpp"
 
+#include "asio/awaitable.hpp"
 #include "clock/timer.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -3,10 +3,10 @@
 // piece of code grows the process's memory.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "clock/timer.hpp"
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

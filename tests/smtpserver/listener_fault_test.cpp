@@ -2,6 +2,8 @@
 // dialogue: no crash, every session closed, and the next connection served in full.
 #include "smtpserver/listener.hpp"
 
+#include "asio/awaitable.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
