@@ -92,24 +92,36 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds lim
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// A serve with its own spool whose one message has reached a remote that holds its reply to the
+// final dot for `dot_delay`: the state every drain test starts from.
+struct DeliveryInFlight {
+    DeliveryInFlight(const std::string& name, const std::string& dot_delay, const json& extra = json::object())
+        : dir(name), remote(dir, R"({"hostname": "mail.isp.test", "dot": {"delay": ")" + dot_delay + R"("}})"),
+          dns(zone()), intake(free_port()) {
+        json cfg = config(dir.path(), dns, remote.port, intake);
+        cfg["spool"] = (dir.path() / "queue").string();
+        cfg.update(extra);
+        serve.emplace(dir.path(), cfg);
+        REQUIRE(wait_for_tcp("127.0.0.1", intake));
+        REQUIRE(swaks(intake) == 0);
+        REQUIRE(wait_until([&] { return contains(remote.log(), "<message: "); }));  // the dot is in, the 250 is not
+    }
+    TempDir dir;
+    Remote remote;
+    UnboundServer dns;
+    unsigned short intake;
+    std::optional<Serve> serve;
+};
+
 }  // namespace
 
 TEST_CASE("serve: SIGTERM lets the delivery in flight finish, then exits 0", "[serve][drain]") {
-    TempDir dir{"relaylab-drain"};
     // The remote has the whole message and takes 2 s to answer the final dot.
-    Remote remote(dir, R"({"hostname": "mail.isp.test", "dot": {"delay": "2s"}})");
-    UnboundServer dns(zone());
-    unsigned short intake = free_port();
-    json cfg = config(dir.path(), dns, remote.port, intake);
-    cfg["spool"] = (dir.path() / "queue").string();
-    Serve serve(dir.path(), cfg);
-    REQUIRE(wait_for_tcp("127.0.0.1", intake));
-    REQUIRE(swaks(intake) == 0);
-    REQUIRE(wait_until([&] { return contains(remote.log(), "<message: "); }));  // the dot is in, the 250 is not
-
+    DeliveryInFlight w("relaylab-drain", "2s");
+    auto& serve = *w.serve;
     int status = serve.process->stop(10000ms);
     INFO(serve.out());
-    INFO(remote.log());
+    INFO(w.remote.log());
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(contains(serve.log(), "to=<user@isp.test>, relay=mail.isp.test[127.0.0.1]"));
@@ -119,17 +131,8 @@ TEST_CASE("serve: SIGTERM lets the delivery in flight finish, then exits 0", "[s
 }
 
 TEST_CASE("serve: a delivery that outlasts stop_timeout is cut short and its message kept in the spool", "[serve][drain]") {
-    TempDir dir{"relaylab-drain-deadline"};
-    Remote remote(dir, R"({"hostname": "mail.isp.test", "dot": {"delay": "20s"}})");
-    UnboundServer dns(zone());
-    unsigned short intake = free_port();
-    json cfg = config(dir.path(), dns, remote.port, intake);
-    cfg["spool"] = (dir.path() / "queue").string();
-    cfg["stop_timeout"] = "500ms";
-    Serve serve(dir.path(), cfg);
-    REQUIRE(wait_for_tcp("127.0.0.1", intake));
-    REQUIRE(swaks(intake) == 0);
-    REQUIRE(wait_until([&] { return contains(remote.log(), "<message: "); }));
+    DeliveryInFlight w("relaylab-drain-deadline", "20s", {{"stop_timeout", "500ms"}});
+    auto& serve = *w.serve;
     auto signalled = std::chrono::steady_clock::now();
     int status = serve.process->stop(10000ms);
     auto took = std::chrono::steady_clock::now() - signalled;
@@ -144,16 +147,8 @@ TEST_CASE("serve: a delivery that outlasts stop_timeout is cut short and its mes
 }
 
 TEST_CASE("serve: a second signal during the drain stops at once", "[serve][drain]") {
-    TempDir dir{"relaylab-drain-twice"};
-    Remote remote(dir, R"({"hostname": "mail.isp.test", "dot": {"delay": "20s"}})");
-    UnboundServer dns(zone());
-    unsigned short intake = free_port();
-    json cfg = config(dir.path(), dns, remote.port, intake);
-    cfg["spool"] = (dir.path() / "queue").string();
-    Serve serve(dir.path(), cfg);
-    REQUIRE(wait_for_tcp("127.0.0.1", intake));
-    REQUIRE(swaks(intake) == 0);
-    REQUIRE(wait_until([&] { return contains(remote.log(), "<message: "); }));
+    DeliveryInFlight w("relaylab-drain-twice", "20s");
+    auto& serve = *w.serve;
     ::kill(serve.process->pid(), SIGTERM);
     REQUIRE(wait_until([&] { return contains(serve.out(), "draining"); }));
     ::kill(serve.process->pid(), SIGINT);
