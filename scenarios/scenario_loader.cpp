@@ -402,8 +402,11 @@ Scenario parse_scenario(const JsonSource& source) {
         const json& rem = r.at(world / "remotes");
         if (!rem.is_object()) r.fail(world / "remotes", "expected an object: host name → remote");
         if (rem.size() > max_remotes) r.fail(world / "remotes", "more than " + std::to_string(max_remotes) + " remotes");
-        for (const auto& [host, v] : rem.items())
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda.
+        for (const auto& item : rem.items()) {
+            const std::string& host = item.key();
             r.part([&] { s.remotes.push_back(read_remote(r, lower(host), world / "remotes" / host)); });
+        }
         std::sort(s.remotes.begin(), s.remotes.end(), [](const auto& a, const auto& b) { return a.host < b.host; });
         for (std::size_t i = 1; i < s.remotes.size(); ++i)
             if (s.remotes[i].host == s.remotes[i - 1].host)
