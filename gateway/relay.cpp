@@ -261,7 +261,8 @@ void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedO
     if (handset.empty() || failed.empty()) return;  // the null sender gets no notice (RFC 5321 §4.5.5)
     TimePoint now = clock_.now();
     // One notice per failed recipient: the human part speaks of one failure, as a phone shows it.
-    for (const auto& f : failed) {
+    for (std::size_t i = 0; i < failed.size(); ++i) {
+        const auto& f = failed[i];
         auto words = render(policy_, f, settings_.language);
         HandsetNotice n;
         n.from_address = "MAILER-DAEMON@" + settings_.hostname;
@@ -297,7 +298,7 @@ void Relay::write_notice(const QueuedMessage& msg, const std::vector<ClassifiedO
         p.subject = words.subject;
         p.body = words.body;
         p.claims = std::string(to_string(words.claims));
-        if (std::size_t i = static_cast<std::size_t>(&f - failed.data()); i < indices.size() && indices[i] < msg.recipients.size()) {
+        if (i < indices.size() && indices[i] < msg.recipients.size()) {
             std::size_t idx = indices[i];
             unsigned attempts = record_kind == SpoolEventKind::FailureNotice ? msg.recipients[idx].attempts : 0;
             p.records.push_back(SpoolEvent{record_kind, now, idx, attempts, {}});
