@@ -2,7 +2,7 @@
 // and sets each notice's words against the truth. Exit 1 when any words claim a wrong cause.
 #include "app/command.hpp"
 #include "diagnosis/audit.hpp"
-#include "gateway/shipped_policies.hpp"
+#include "bounce/shipped_policies.hpp"
 #include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>

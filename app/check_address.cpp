@@ -2,7 +2,7 @@
 // quoted and the quoted form, or invalid and why) and how common MTAs answer it at MAIL FROM.
 #include "app/command.hpp"
 #include "diagnosis/mta_profiles.hpp"
-#include "gateway/address.hpp"
+#include "address/address.hpp"
 #include "jsonsource/json_text.hpp"
 
 #include <boost/program_options.hpp>

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "diagnosis/batch.hpp"
-#include "gateway/language.hpp"
+#include "address/language.hpp"
 
 #include <string>
 #include <vector>

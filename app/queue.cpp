@@ -4,8 +4,8 @@
 // daemon's control socket (DIR/control), as postsuper -d and postqueue -i/-f work on a live Postfix.
 #include "asio/awaitable.hpp"
 #include "app/command.hpp"
-#include "gateway/control_socket.hpp"
-#include "gateway/spool.hpp"
+#include "relay/control_socket.hpp"
+#include "queue/spool.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -5,11 +5,11 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${BUILD:-$root/build-perf}}
-[ -f "$build/gateway/librelaylab_gateway.a" ] || {
+[ -f "$build/relay/librelaylab_relay.a" ] || {
     echo "build the libraries first: cmake --build $build -j2 --target relaylab" >&2; exit 2; }
 mkdir -p "$build/bench"
 libs=()
-for l in gateway smtpserver smtpclient resolver jsonsource clock; do
+for l in relay intake delivery log bounce taxonomy queue address smtpserver smtpclient resolver jsonsource clock; do
     f=$(find "$build/$l" -maxdepth 1 -name "librelaylab_*.a" | head -1)
     [ -n "$f" ] && libs+=("$f")
 done

@@ -1,8 +1,8 @@
 #include "diagnosis/audit.hpp"
 
-#include "gateway/config.hpp"
-#include "gateway/relay.hpp"
-#include "gateway/setup.hpp"
+#include "relay/config.hpp"
+#include "relay/relay.hpp"
+#include "relay/setup.hpp"
 #include "resolver/resolver.hpp"
 #include "scenarios/virtual_loop.hpp"
 #include "scenarios/world/dns_server.hpp"

@@ -5,8 +5,8 @@
 
 #include "clock/clock.hpp"
 #include "diagnosis/catalogue.hpp"
-#include "gateway/language.hpp"
-#include "gateway/policy.hpp"
+#include "address/language.hpp"
+#include "bounce/policy.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -7,7 +7,7 @@
 #include "diagnosis/mime_dsn.hpp"
 #include "diagnosis/mime_message.hpp"
 #include "diagnosis/text.hpp"
-#include "gateway/address.hpp"
+#include "address/address.hpp"
 
 #include <algorithm>
 #include <cctype>

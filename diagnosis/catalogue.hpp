@@ -3,7 +3,7 @@
 // each entry shows what the truth is and what a policy's words say about it.
 #pragma once
 
-#include "gateway/classify.hpp"
+#include "taxonomy/classify.hpp"
 
 #include <map>
 #include <string>

@@ -1,7 +1,7 @@
 #include "diagnosis/explanation.hpp"
 
 #include "diagnosis/verdict.hpp"
-#include "gateway/address.hpp"
+#include "address/address.hpp"
 
 namespace relaylab::diag {
 

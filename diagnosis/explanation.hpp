@@ -1,12 +1,12 @@
 // One screen about one failed delivery: what failed (stage, remote, reply verbatim), what it means
 // (RFC 3463 / RFC 5321 wording), the likely cause and what to do, in English or Japanese. The
-// interpretation is gateway/classify's, applied to the outcome the reader found; nothing is guessed
+// interpretation is taxonomy/classify's, applied to the outcome the reader found; nothing is guessed
 // beyond it, and an input that says too little gets an honest "cannot tell".
 #pragma once
 
 #include "diagnosis/finding.hpp"
-#include "gateway/classify.hpp"
-#include "gateway/language.hpp"
+#include "taxonomy/classify.hpp"
+#include "address/language.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,9 +1,9 @@
 // What a bounce, a log line or a JSON report says about one failed delivery, read back into typed
-// values (stage, reply, DNS status, network error) so that gateway/classify can interpret it the
+// values (stage, reply, DNS status, network error) so that taxonomy/classify can interpret it the
 // same way the gateway does. Readers never guess silently: what they could not read stays unset.
 #pragma once
 
-#include "gateway/outcome.hpp"
+#include "taxonomy/outcome.hpp"
 #include "resolver/result.hpp"
 #include "smtpclient/outcome.hpp"
 #include "smtpclient/reply.hpp"
@@ -30,7 +30,7 @@ enum class SourceKind {
     Dsn,             // some other RFC 3464 delivery-status report
     PostfixLog,
     EximLog,
-    RelaylabJson,    // a JSON line from gateway/logline to_json
+    RelaylabJson,    // a JSON line from log/logline to_json
 };
 std::string_view to_string(SourceKind k);  // "postfix_bounce", ...
 

@@ -1,7 +1,7 @@
 #include "diagnosis/log_reader.hpp"
 #include "diagnosis/text.hpp"
 
-#include "gateway/classify.hpp"
+#include "taxonomy/classify.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,7 +63,7 @@ std::optional<NetError> connect_error(std::string_view words) {
     return std::nullopt;
 }
 
-// Postfix's dns_strerror() words (gateway/logline.cpp writes the same ones).
+// Postfix's dns_strerror() words (log/logline.cpp writes the same ones).
 dns::Status dns_status_from_words(std::string_view words) {
     if (contains(words, "try again")) return dns::Status::ServFail;
     if (contains(words, "no data record")) return dns::Status::NoData;

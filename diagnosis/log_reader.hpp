@@ -1,6 +1,6 @@
 // Readers for one delivery's log: a Postfix smtp line ("to=<…>, relay=…, dsn=…, status=… (…)"),
 // an Exim main-log line ("** rcpt R=… T=… H=… […]: SMTP error from remote mail server after …"),
-// and a relaylab JSON line (gateway/logline to_json). Each returns nullopt when the input is not
+// and a relaylab JSON line (log/logline to_json). Each returns nullopt when the input is not
 // of its kind; what a recognised line leaves unsaid stays unset in the Finding.
 #pragma once
 

@@ -2,7 +2,7 @@
 // summarised in docs/diagnosis.md). Data about real software, not a model of it: one row per profile.
 #pragma once
 
-#include "gateway/address.hpp"
+#include "address/address.hpp"
 
 #include <string>
 #include <string_view>

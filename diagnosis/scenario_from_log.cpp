@@ -1,7 +1,7 @@
 #include "diagnosis/scenario_from_log.hpp"
 
-#include "gateway/address.hpp"
-#include "gateway/classify.hpp"
+#include "address/address.hpp"
+#include "taxonomy/classify.hpp"
 
 #include <array>
 #include <cctype>

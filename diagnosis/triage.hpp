@@ -7,9 +7,9 @@
 
 #include "diagnosis/batch.hpp"
 #include "diagnosis/finding.hpp"
-#include "gateway/classify.hpp"
-#include "gateway/language.hpp"
-#include "gateway/policy.hpp"
+#include "taxonomy/classify.hpp"
+#include "address/language.hpp"
+#include "bounce/policy.hpp"
 
 #include <nlohmann/json.hpp>
 

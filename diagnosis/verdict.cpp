@@ -1,6 +1,6 @@
 #include "diagnosis/verdict.hpp"
 
-#include "gateway/reply_rules.hpp"
+#include "taxonomy/reply_rules.hpp"
 
 namespace relaylab::diag {
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "diagnosis/finding.hpp"
-#include "gateway/classify.hpp"
+#include "taxonomy/classify.hpp"
 
 #include <optional>
 

@@ -2,8 +2,8 @@
 // gateway derives from an address a handset chose: the envelope form in each local-part mode, the
 // words that explain it, and the Maildir directory name that must never leave <mailboxes>.
 #include "fuzz/fuzz_check.hpp"
-#include "gateway/address.hpp"
-#include "gateway/maildir.hpp"
+#include "address/address.hpp"
+#include "bounce/maildir.hpp"
 
 #include <cstddef>
 #include <cstdint>

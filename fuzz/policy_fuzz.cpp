@@ -1,6 +1,6 @@
 // libFuzzer target: the policy loader (policies/*.json): any text in, a Policy or a typed
 // PolicyError out, whose message() names the file and place. Never a crash, never an exception.
-#include "gateway/policy.hpp"
+#include "bounce/policy.hpp"
 
 #include <cstddef>
 #include <cstdint>

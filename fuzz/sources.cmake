@@ -14,21 +14,21 @@ set(relaylab_fuzz_core_sources
   ${PROJECT_SOURCE_DIR}/resolver/answer.cpp
   ${PROJECT_SOURCE_DIR}/resolver/result.cpp
   ${PROJECT_SOURCE_DIR}/resolver/name.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/address.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/maildir.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/outcome.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/classify.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/reply_rules.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/policy.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/policy_loader.cpp
+  ${PROJECT_SOURCE_DIR}/address/address.cpp
+  ${PROJECT_SOURCE_DIR}/bounce/maildir.cpp
+  ${PROJECT_SOURCE_DIR}/taxonomy/outcome.cpp
+  ${PROJECT_SOURCE_DIR}/taxonomy/classify.cpp
+  ${PROJECT_SOURCE_DIR}/taxonomy/reply_rules.cpp
+  ${PROJECT_SOURCE_DIR}/bounce/policy.cpp
+  ${PROJECT_SOURCE_DIR}/bounce/policy_loader.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/world/dns_message.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/world/dns_zone.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/world/dns_zone_json.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/world/smtp_script.cpp
   # The scenario loader: the gateway's config reader, and the remote-MTA profiles (embedded below).
-  ${PROJECT_SOURCE_DIR}/gateway/config.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/queue.cpp
-  ${PROJECT_SOURCE_DIR}/gateway/retry.cpp
+  ${PROJECT_SOURCE_DIR}/relay/config.cpp
+  ${PROJECT_SOURCE_DIR}/queue/queue.cpp
+  ${PROJECT_SOURCE_DIR}/queue/retry.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/scenario_loader.cpp
   ${PROJECT_SOURCE_DIR}/scenarios/mta_profiles.cpp
   # What `relaylab explain` runs on a text: the readers (MIME through GMime, RFC 3464 reports, the
@@ -45,8 +45,9 @@ set(relaylab_fuzz_core_sources
   ${relaylab_fuzz_formats})
 
 # Headers the cores use only for their inline parts, whose .cpp is not theirs: clock.cpp is the
-# VirtualClock's timers on Asio, which the cores never arm (they take TimePoints, not timers).
-set(relaylab_fuzz_inline_headers ${PROJECT_SOURCE_DIR}/clock/clock.hpp)
+# VirtualClock's timers on Asio, which the cores never arm (they take TimePoints, not timers);
+# intake/limits.hpp is a plain struct the config reader fills (intake's .cpp is the listener's).
+set(relaylab_fuzz_inline_headers ${PROJECT_SOURCE_DIR}/clock/clock.hpp ${PROJECT_SOURCE_DIR}/intake/limits.hpp)
 
 # Each fuzzer is fuzz_<name> from <name>_fuzz.cpp and links relaylab_fuzz_cores (and so only the
 # objects of the cores it runs); its seed corpus is fuzz/corpus/<name>/.

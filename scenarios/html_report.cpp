@@ -1,8 +1,8 @@
 #include "scenarios/html_report.hpp"
 
 #include "clock/duration.hpp"
-#include "gateway/classify.hpp"
-#include "gateway/policy.hpp"
+#include "taxonomy/classify.hpp"
+#include "bounce/policy.hpp"
 #include "scenarios/html_assets.hpp"
 #include "scenarios/sequence_diagram.hpp"
 #include "scenarios/timeline_words.hpp"

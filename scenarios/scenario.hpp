@@ -3,7 +3,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
-#include "gateway/config.hpp"
+#include "relay/config.hpp"
 #include "jsonsource/json_source.hpp"
 #include "scenarios/world/dns_zone.hpp"
 #include "scenarios/world/smtp_script.hpp"

@@ -3,8 +3,8 @@
 #include "scenarios/scenario.hpp"
 
 #include "clock/duration.hpp"
-#include "gateway/classify.hpp"
-#include "gateway/policy.hpp"
+#include "taxonomy/classify.hpp"
+#include "bounce/policy.hpp"
 
 #include <algorithm>
 #include <chrono>

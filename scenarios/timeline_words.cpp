@@ -1,7 +1,7 @@
 #include "scenarios/timeline_words.hpp"
 
 #include "clock/duration.hpp"
-#include "gateway/classify.hpp"
+#include "taxonomy/classify.hpp"
 
 namespace relaylab::scn {
 

@@ -2,7 +2,7 @@
 // typed events. Nothing here may depend on ports, paths or real time (reports compare byte for byte).
 #pragma once
 
-#include "gateway/events.hpp"
+#include "log/events.hpp"
 #include "scenarios/run_record.hpp"
 #include "scenarios/world/dns_server.hpp"
 #include "smtpclient/reply.hpp"

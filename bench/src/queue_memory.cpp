@@ -3,7 +3,7 @@
 // wait for their retry: the state of a relay whose destinations are down. Heap bytes come from
 // mallinfo2 (what the allocator handed out), not RSS, so the figure is the queue's own.
 // Usage: bench-queue-memory [RECIPIENTS=1000000] [PER_MESSAGE=1] [CONTENT_BYTES=0]
-#include "gateway/queue.hpp"
+#include "queue/queue.hpp"
 
 #include <malloc.h>
 

@@ -1,7 +1,7 @@
-// Findings in, explanations out: gateway/classify's interpretation, the address's problem, the remedy.
+// Findings in, explanations out: taxonomy/classify's interpretation, the address's problem, the remedy.
 #include "diagnosis/explanation.hpp"
 #include "diagnosis/mta_profiles.hpp"
-#include "gateway/notice.hpp"
+#include "bounce/notice.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "gateway/config.hpp"
+#include "relay/config.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The live log's lines and when they reach the file: once per turn of the loop, not per line.
-#include "gateway/journal.hpp"
+#include "log/journal.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // Delivery log lines in Postfix's shape, and the same events as JSON lines.
-#include "gateway/logline.hpp"
+#include "log/logline.hpp"
 
 #include <catch2/catch.hpp>
 

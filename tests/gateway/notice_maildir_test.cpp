@@ -1,5 +1,5 @@
 // Maildir delivery of handset notices: directory names from hostile addresses, tmp → new.
-#include "gateway/maildir.hpp"
+#include "bounce/maildir.hpp"
 
 #include "tests/support/process.hpp"
 

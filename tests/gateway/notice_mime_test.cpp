@@ -1,6 +1,6 @@
 // The handset notice's bytes: MIME structure, ISO-2022-JP text, RFC 2047 subject, UTF-8 option,
 // and Python's email package as an independent MIME parser.
-#include "gateway/notice.hpp"
+#include "bounce/notice.hpp"
 
 #include "tests/support/process.hpp"
 

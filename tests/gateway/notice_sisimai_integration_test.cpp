@@ -1,7 +1,7 @@
 // A bounce analyser reads the truth from the notice's delivery-status part, whatever the human
 // part says. Sisimai 4.25 (Debian libsisimai-perl) through perl; skipped when it is missing.
-#include "gateway/maildir.hpp"
-#include "gateway/notice.hpp"
+#include "bounce/maildir.hpp"
+#include "bounce/notice.hpp"
 
 #include "tests/support/process.hpp"
 

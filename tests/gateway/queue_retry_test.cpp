@@ -1,5 +1,5 @@
-#include "gateway/queue.hpp"
-#include "gateway/retry.hpp"
+#include "queue/queue.hpp"
+#include "queue/retry.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The relay end to end on loopback sockets in virtual time: handset → intake → queue → DNS →
 // remote MTA → classification → policy → notice in the handset's Maildir.
 #include "tests/gateway/relay_world.hpp"
-#include "gateway/session_cache.hpp"
+#include "delivery/session_cache.hpp"
 
 #include <catch2/catch.hpp>
 

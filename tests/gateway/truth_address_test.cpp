@@ -1,4 +1,4 @@
-#include "gateway/address.hpp"
+#include "address/address.hpp"
 
 #include <catch2/catch.hpp>
 

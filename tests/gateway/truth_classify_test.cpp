@@ -1,4 +1,4 @@
-#include "gateway/classify.hpp"
+#include "taxonomy/classify.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "gateway/policy.hpp"
+#include "bounce/policy.hpp"
 #include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // The reply rules (policies/replies/*.json): what remotes' words and codes mean, fed as replies to
 // classify() exactly as the gateway meets them, and the rule files' own format.
-#include "gateway/classify.hpp"
-#include "gateway/reply_rules.hpp"
+#include "taxonomy/classify.hpp"
+#include "taxonomy/reply_rules.hpp"
 #include "jsonsource/json_source.hpp"
 
 #include <catch2/catch.hpp>

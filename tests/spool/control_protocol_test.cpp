@@ -1,7 +1,7 @@
-// The control protocol's core (gateway/control.hpp): command lines in, typed commands or errors
+// The control protocol's core (queue/control.hpp): command lines in, typed commands or errors
 // out; answers formatted and read back. No sockets.
-#include "gateway/control.hpp"
-#include "gateway/queue.hpp"
+#include "queue/control.hpp"
+#include "queue/queue.hpp"
 
 #include <catch2/catch.hpp>
 

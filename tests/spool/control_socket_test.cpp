@@ -2,8 +2,8 @@
 // a spooled relay with DIR/control, the operator's client (ask_control_socket) and raw peers.
 #include "tests/gateway/relay_world.hpp"
 
-#include "gateway/control_socket.hpp"
-#include "gateway/spool.hpp"
+#include "relay/control_socket.hpp"
+#include "queue/spool.hpp"
 
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>

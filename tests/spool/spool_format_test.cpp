@@ -1,6 +1,6 @@
 // The spool log on disk: records written, read back, a torn or corrupt tail ignored, compaction,
 // the lock, and the offline edits behind `relaylab queue`.
-#include "gateway/spool.hpp"
+#include "queue/spool.hpp"
 #include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,7 @@
 // dropped without any shutdown work, as kill -9 would leave it.
 #include "tests/gateway/relay_world.hpp"
 
-#include "gateway/spool.hpp"
+#include "queue/spool.hpp"
 
 #include <catch2/catch.hpp>
 

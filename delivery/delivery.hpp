@@ -1,0 +1,61 @@
+// One delivery attempt for one job (one message, one destination domain): resolve the MX hosts,
+// walk them in order, run the SMTP transaction, and return the truth per recipient.
+// RFC 5321 §5.1: try the hosts in preference order; Postfix's rules for when to move on: a
+// connection failure, a 4xx/5xx greeting, refused EHLO/HELO or a 4xx at MAIL tries the next host;
+// a 5xx at MAIL/RCPT/DATA, or any answer once the transaction is under way, is final for this attempt.
+#pragma once
+
+#include "asio/awaitable.hpp"
+#include "clock/clock.hpp"
+#include "address/address.hpp"
+#include "log/events.hpp"
+#include "taxonomy/outcome.hpp"
+#include "queue/queue.hpp"
+#include "delivery/session_cache.hpp"
+#include "resolver/resolver.hpp"
+#include "smtpclient/client.hpp"
+
+
+#include <random>
+#include <vector>
+
+namespace relaylab::gw {
+
+struct DeliveryConfig {
+    unsigned short mx_port = 25;
+    std::size_t max_mx_addresses = 5;  // Postfix smtp_mx_address_limit
+    LocalPartMode local_part = LocalPartMode::Pass;
+    // How long a session stays open for the next message to the same destination; 0 turns reuse off.
+    Duration session_idle_limit = default_session_idle_limit;
+    smtp::ClientConfig client;
+};
+
+class Delivery {
+public:
+    Delivery(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, DeliveryConfig config,
+             std::mt19937_64& rng, EventSink* events = nullptr);
+
+    // Outcomes in the order of job.recipients. `attempt` is 1 for the first try.
+    boost::asio::awaitable<std::vector<DeliveryOutcome>> attempt(const QueuedMessage& message,
+                                                                 const DeliveryJob& job, unsigned attempt);
+    const DeliveryConfig& config() const { return config_; }
+
+private:
+    // Reports the session's new transcript lines, then parks it for reuse or closes it.
+    boost::asio::awaitable<void> release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s);
+    void report(MessageId id, CachedSession& s);
+
+    boost::asio::any_io_executor ex_;
+    Clock& clock_;
+    dns::Resolver& resolver_;
+    DeliveryConfig config_;
+    std::mt19937_64& rng_;
+    EventSink* events_;
+    SessionCache sessions_;
+};
+
+// The form an address is sent in under `mode` (the raw address when the mode would refuse it:
+// refusals happen at intake, never here).
+std::string envelope_address(const std::string& address, LocalPartMode mode, AddressRole role);
+
+}  // namespace relaylab::gw

@@ -1,0 +1,50 @@
+// The handsets' door: an SMTP server (smtpserver's core and listener) that is lenient about local
+// parts the way the 2009 carrier was, or quotes or refuses them by config, and hands each accepted
+// message to the queue (a Submission: the relay in practice). Only allowed networks may submit
+// (default: loopback).
+#pragma once
+
+#include "clock/clock.hpp"
+#include "address/address.hpp"
+#include "intake/limits.hpp"
+#include "intake/network.hpp"
+#include "queue/submission.hpp"
+#include "smtpserver/listener.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace relaylab::gw {
+
+struct IntakeSettings {
+    std::string hostname = "relay.carrier.example";
+    LocalPartMode local_part = LocalPartMode::Pass;
+    IntakeLimits limits;
+    std::vector<Network> allow = loopback_networks();
+};
+
+class IntakeError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The allow-list from config; refuses (IntakeError) to listen on a non-loopback address without an
+// explicit allow-list, so that a config typo never makes an open relay.
+std::vector<Network> intake_networks(const std::string& listen_ip, const std::vector<std::string>& allow);
+
+class Intake {
+public:
+    // Binds at once; throws boost::system::system_error when the address cannot be bound.
+    Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue, IntakeSettings settings,
+           const std::string& ip, unsigned short port);
+    unsigned short port() const { return listener_->port(); }
+    void stop() { listener_->stop(); }
+    // A drain: no new handset connects; the sessions already open finish (their messages are queued).
+    void stop_accepting() { listener_->stop_accepting(); }
+    std::size_t open_sessions() const { return listener_->open_connections(); }
+
+private:
+    std::unique_ptr<smtp::Listener> listener_;
+};
+
+}  // namespace relaylab::gw

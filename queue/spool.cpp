@@ -1,0 +1,577 @@
+#include "queue/spool.hpp"
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace relaylab::gw {
+
+namespace fs = std::filesystem;
+
+std::string_view to_string(SpoolErrorKind k) {
+    switch (k) {
+    case SpoolErrorKind::None: return "none";
+    case SpoolErrorKind::CreateDirectory: return "cannot create the spool directory";
+    case SpoolErrorKind::Open: return "cannot open";
+    case SpoolErrorKind::Locked: return "spool in use by another process (a running relaylab serve?)";
+    case SpoolErrorKind::Read: return "cannot read";
+    case SpoolErrorKind::BadHeader: return "not a relaylab spool log";
+    case SpoolErrorKind::Write: return "cannot write";
+    case SpoolErrorKind::Sync: return "cannot fsync";
+    case SpoolErrorKind::Rename: return "cannot rename";
+    case SpoolErrorKind::NoSuchMessage: return "no such message in the queue";
+    }
+    return "?";
+}
+
+std::string SpoolError::str() const {
+    std::string s = path + ": " + std::string(to_string(kind));
+    if (system_error) s += std::string(" (") + std::strerror(system_error) + ")";
+    return s;
+}
+
+std::string_view to_string(SpoolEventKind k) {
+    switch (k) {
+    case SpoolEventKind::Accepted: return "accepted";
+    case SpoolEventKind::AttemptStarted: return "attempt";
+    case SpoolEventKind::Deferred: return "deferred";
+    case SpoolEventKind::Delivered: return "delivered";
+    case SpoolEventKind::Bounced: return "bounced";
+    case SpoolEventKind::Expired: return "expired";
+    case SpoolEventKind::DelayNotice: return "delay-notice";
+    case SpoolEventKind::FailureNotice: return "failure-notice";
+    case SpoolEventKind::RetryForced: return "retry-forced";
+    case SpoolEventKind::Deleted: return "deleted";
+    case SpoolEventKind::Finished: return "finished";
+    case SpoolEventKind::IdFloor: return "id-floor";
+    }
+    return "?";
+}
+
+namespace {
+
+// A record's header line is "<decimal length> <8 hex digits>\n": never longer than this.
+constexpr std::size_t kMaxHeaderLine = 32;
+
+SpoolError error_of(SpoolErrorKind k, const fs::path& p, int e = errno) { return SpoolError{k, e, p.string()}; }
+
+std::int64_t millis(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint from_millis(std::int64_t ms) { return TimePoint{} + std::chrono::milliseconds(ms); }
+
+// Fields are space separated; an address may hold any byte, so bytes that would break the line
+// (controls, space, DEL, 8-bit) and '%' itself are written %XX.
+void put_field(std::string& out, std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    out += ' ';
+    if (s.empty()) {
+        out += '%';  // a lone '%' is the empty string (the null sender)
+        return;
+    }
+    for (unsigned char c : s) {
+        if (c <= 0x20 || c >= 0x7f || c == '%') {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+}
+
+std::optional<std::string> decode_field(std::string_view s) {
+    if (s == "%") return std::string();
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size()) return std::nullopt;
+        unsigned v = 0;
+        auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+        if (r.ec != std::errc() || r.ptr != s.data() + i + 3) return std::nullopt;
+        out += static_cast<char>(v);
+        i += 2;
+    }
+    return out;
+}
+
+template <typename T>
+std::optional<T> number(std::string_view s) {
+    T v{};
+    auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i <= line.size()) {
+        auto sp = line.find(' ', i);
+        if (sp == std::string_view::npos) sp = line.size();
+        out.push_back(line.substr(i, sp - i));
+        i = sp + 1;
+    }
+    return out;
+}
+
+std::string message_payload(const QueuedMessage& m) {
+    std::string p = "M " + std::to_string(m.id) + " " + std::to_string(millis(m.arrival));
+    put_field(p, m.envelope.sender);
+    p += " " + std::to_string(m.envelope.recipients.size());
+    for (const auto& r : m.envelope.recipients) put_field(p, r);
+    p += " " + std::to_string(m.content.size()) + "\n";
+    p += m.content;
+    return p;
+}
+
+std::string event_payload(MessageId id, const SpoolEvent& e) {
+    std::string p(1, static_cast<char>(e.kind));
+    p += " " + std::to_string(id) + " " + std::to_string(millis(e.at)) + " " + std::to_string(e.recipient) + " " +
+         std::to_string(e.attempts) + " " + std::to_string(millis(e.due));
+    return p;
+}
+
+bool is_event_kind(char c) {
+    switch (static_cast<SpoolEventKind>(c)) {
+    case SpoolEventKind::AttemptStarted:
+    case SpoolEventKind::Deferred:
+    case SpoolEventKind::Delivered:
+    case SpoolEventKind::Bounced:
+    case SpoolEventKind::Expired:
+    case SpoolEventKind::DelayNotice:
+    case SpoolEventKind::FailureNotice:
+    case SpoolEventKind::RetryForced:
+    case SpoolEventKind::Deleted:
+    case SpoolEventKind::Finished:
+    case SpoolEventKind::IdFloor: return true;
+    default: return false;
+    }
+}
+
+struct RecordSpan {
+    MessageId id;
+    std::size_t begin, end;
+};
+
+std::optional<SpooledMessage> parse_message(std::string_view payload) {
+    auto nl = payload.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    auto f = split_fields(payload.substr(0, nl));
+    if (f.size() < 6) return std::nullopt;
+    auto id = number<MessageId>(f[1]);
+    auto arrival = number<std::int64_t>(f[2]);
+    auto sender = decode_field(f[3]);
+    auto n = number<std::size_t>(f[4]);
+    if (!id || !*id || !arrival || !sender || !n || f.size() != 6 + *n) return std::nullopt;
+    auto len = number<std::size_t>(f[5 + *n]);
+    if (!len || *len != payload.size() - nl - 1) return std::nullopt;
+    SpooledMessage s;
+    QueuedMessage& m = s.message;
+    m.id = *id;
+    m.arrival = from_millis(*arrival);
+    m.envelope.sender = *sender;
+    for (std::size_t i = 0; i < *n; ++i) {
+        auto r = decode_field(f[5 + i]);
+        if (!r) return std::nullopt;
+        QueuedRecipient q;
+        q.address = *r;
+        q.domain = destination_of(*r);
+        q.due = m.arrival;
+        m.recipients.push_back(std::move(q));
+        m.envelope.recipients.push_back(*r);
+    }
+    m.content = std::string(payload.substr(nl + 1));
+    s.history.push_back(SpoolEvent{SpoolEventKind::Accepted, m.arrival, 0, 0, {}});
+    return s;
+}
+
+std::optional<std::pair<MessageId, SpoolEvent>> parse_event(std::string_view payload) {
+    auto f = split_fields(payload);
+    if (f.size() != 6 || f[0].size() != 1 || !is_event_kind(f[0][0])) return std::nullopt;
+    auto id = number<MessageId>(f[1]);
+    auto at = number<std::int64_t>(f[2]);
+    auto rcpt = number<std::size_t>(f[3]);
+    auto attempts = number<unsigned>(f[4]);
+    auto due = number<std::int64_t>(f[5]);
+    if (!id || !at || !rcpt || !attempts || !due) return std::nullopt;
+    return std::pair{*id, SpoolEvent{static_cast<SpoolEventKind>(f[0][0]), from_millis(*at), *rcpt, *attempts,
+                                     from_millis(*due)}};
+}
+
+// Applies one event to a replayed message. Returns false when the message leaves the queue.
+bool apply(SpooledMessage& s, const SpoolEvent& e) {
+    auto& rs = s.message.recipients;
+    s.history.push_back(e);
+    auto* r = e.recipient < rs.size() ? &rs[e.recipient] : nullptr;
+    switch (e.kind) {
+    case SpoolEventKind::AttemptStarted:
+        if (r && r->state == RecipientState::Waiting) r->state = RecipientState::InFlight;
+        break;
+    case SpoolEventKind::Deferred:
+        if (r) {
+            r->state = RecipientState::Waiting;
+            r->attempts = e.attempts;
+            r->due = e.due;
+        }
+        break;
+    case SpoolEventKind::Delivered:
+    case SpoolEventKind::Bounced:
+    case SpoolEventKind::Expired:
+        if (r) {
+            r->state = e.kind == SpoolEventKind::Delivered ? RecipientState::Delivered
+                       : e.kind == SpoolEventKind::Bounced ? RecipientState::Bounced
+                                                            : RecipientState::Expired;
+            r->attempts = e.attempts;
+        }
+        break;
+    case SpoolEventKind::DelayNotice:
+        if (r) r->warned = true;
+        break;
+    case SpoolEventKind::RetryForced:
+        for (auto& q : rs)
+            if (q.state == RecipientState::Waiting) q.due = e.at;
+        break;
+    case SpoolEventKind::Deleted:
+    case SpoolEventKind::Finished: return false;
+    default: break;
+    }
+    return true;
+}
+
+// Parses a whole log. Stops at the first record that is incomplete or fails its checksum: with one
+// appending writer that can only be the tail a crash tore.
+SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector<RecordSpan>* spans) {
+    SpoolReplay out;
+    out.file_bytes = data.size();
+    std::size_t pos = kSpoolMagic.size();
+    while (pos < data.size()) {
+        std::size_t start = pos;
+        auto nl = data.find('\n', pos);
+        if (nl == std::string_view::npos || nl - pos > kMaxHeaderLine) break;
+        auto head = split_fields(data.substr(pos, nl - pos));
+        if (head.size() != 2 || head[1].size() != 8) break;
+        auto len = number<std::size_t>(head[0]);
+        std::uint32_t crc = 0;
+        auto r = std::from_chars(head[1].data(), head[1].data() + 8, crc, 16);
+        if (!len || *len > limits.max_record_bytes || r.ec != std::errc()) break;
+        std::size_t body = nl + 1;
+        if (data.size() - body < *len + 1 || data[body + *len] != '\n') break;
+        std::string_view payload = data.substr(body, *len);
+        if (crc32_of(payload) != crc || payload.empty()) break;
+        pos = body + *len + 1;
+        ++out.records;
+        MessageId id = 0;
+        if (payload[0] == 'M') {
+            auto m = parse_message(payload);
+            if (!m) break;
+            id = m->message.id;
+            out.max_id = std::max(out.max_id, id);
+            m->bytes = pos - start;
+            out.live.insert_or_assign(id, std::move(*m));
+        } else {
+            auto e = parse_event(payload);
+            if (!e) break;
+            id = e->first;
+            out.max_id = std::max(out.max_id, id);
+            auto it = out.live.find(id);
+            if (it != out.live.end()) {
+                it->second.bytes += pos - start;
+                if (!apply(it->second, e->second)) out.live.erase(it);
+            }
+        }
+        if (spans) spans->push_back({id, start, pos});
+    }
+    out.dropped_tail_bytes = data.size() - pos;
+    // A crash mid-attempt leaves InFlight: the attempt's result is unknown, so try again at once.
+    for (auto& [id, s] : out.live)
+        for (auto& r : s.message.recipients)
+            if (r.state == RecipientState::InFlight) {
+                r.state = RecipientState::Waiting;
+                ++s.interrupted;
+            }
+    return out;
+}
+
+std::optional<SpoolError> read_file(const fs::path& p, std::string& out) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        return error_of(SpoolErrorKind::Open, p);
+    }
+    std::array<char, 1 << 16> buf;
+    while (true) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            auto e = error_of(SpoolErrorKind::Read, p);
+            ::close(fd);
+            return e;
+        }
+        if (n == 0) break;
+        out.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return std::nullopt;
+}
+
+bool write_all(int fd, std::string_view s) {
+    while (!s.empty()) {
+        ssize_t n = ::write(fd, s.data(), s.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        s.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+std::optional<SpoolError> sync_directory(const fs::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return error_of(SpoolErrorKind::Open, dir);
+    int rc = ::fsync(fd);
+    int e = errno;
+    ::close(fd);
+    if (rc != 0) return error_of(SpoolErrorKind::Sync, dir, e);
+    return std::nullopt;
+}
+
+std::optional<SpoolError> read_log(const fs::path& log, std::string& data) {
+    if (auto e = read_file(log, data)) return e;
+    if (data.empty()) return std::nullopt;
+    if (data.size() < kSpoolMagic.size() || data.compare(0, kSpoolMagic.size(), kSpoolMagic) != 0)
+        return SpoolError{SpoolErrorKind::BadHeader, 0, log.string()};
+    return std::nullopt;
+}
+
+// The lock is a file of its own: queue.log is replaced by rename when compacted.
+int take_lock(const fs::path& dir, std::optional<SpoolError>& err) {
+    fs::path p = dir / "lock";
+    int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err = error_of(SpoolErrorKind::Open, p);
+        return -1;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        bool held = errno == EWOULDBLOCK;
+        err = error_of(held ? SpoolErrorKind::Locked : SpoolErrorKind::Open, dir, held ? 0 : errno);
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+std::uint32_t crc32_of(std::string_view bytes) {
+    // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib and PNG compute it.
+    static const auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (unsigned char b : bytes) c = table[(c ^ b) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+std::string frame_record(std::string_view payload) {
+    char head[kMaxHeaderLine + 1];
+    int n = std::snprintf(head, sizeof head, "%zu %08x\n", payload.size(), static_cast<unsigned>(crc32_of(payload)));
+    std::string out(head, static_cast<std::size_t>(n));
+    out += payload;
+    out += '\n';
+    return out;
+}
+
+SpoolRead read_spool(const fs::path& dir, const SpoolLimits& limits) {
+    SpoolRead r;
+    std::string data;
+    if (auto e = read_log(dir / kSpoolLogName, data)) {
+        r.error = e;
+        return r;
+    }
+    if (!data.empty()) r.replay = replay(data, limits, nullptr);
+    return r;
+}
+
+Spool::Spool(fs::path dir, SpoolLimits limits, int lock_fd) : dir_(std::move(dir)), limits_(limits), lock_fd_(lock_fd) {}
+
+Spool::~Spool() {
+    if (fd_ >= 0) ::close(fd_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+SpoolOpen Spool::open(const fs::path& dir, SpoolLimits limits) {
+    SpoolOpen out;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        out.error = SpoolError{SpoolErrorKind::CreateDirectory, ec.value(), dir.string()};
+        return out;
+    }
+    int lock = take_lock(dir, out.error);
+    if (lock < 0) return out;
+    std::unique_ptr<Spool> s(new Spool(dir, limits, lock));
+    if (auto e = s->rewrite_from_disk()) {
+        out.error = e;
+        return out;
+    }
+    out.spool = std::move(s);
+    return out;
+}
+
+// Replays the log and writes a fresh one holding the live messages' records only (also dropping a
+// torn tail), then switches appends to it: write tmp, fsync, rename, fsync the directory.
+std::optional<SpoolError> Spool::rewrite_from_disk() {
+    fs::path log = dir_ / kSpoolLogName;
+    std::string data;
+    if (auto e = read_log(log, data)) return e;
+    std::vector<RecordSpan> spans;
+    SpoolReplay r = data.empty() ? SpoolReplay{} : replay(data, limits_, &spans);
+
+    std::string fresh(kSpoolMagic);
+    if (r.max_id) fresh += frame_record(event_payload(r.max_id, SpoolEvent{SpoolEventKind::IdFloor, {}, 0, 0, {}}));
+    for (const auto& sp : spans)
+        if (r.live.count(sp.id)) fresh.append(data, sp.begin, sp.end - sp.begin);
+
+    fs::path tmp = dir_ / (std::string(kSpoolLogName) + ".tmp");
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return error_of(SpoolErrorKind::Open, tmp);
+    if (!write_all(fd, fresh)) {
+        auto e = error_of(SpoolErrorKind::Write, tmp);
+        ::close(fd);
+        return e;
+    }
+    if (::fsync(fd) != 0) {
+        auto e = error_of(SpoolErrorKind::Sync, tmp);
+        ::close(fd);
+        return e;
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), log.c_str()) != 0) return error_of(SpoolErrorKind::Rename, log);
+    if (auto e = sync_directory(dir_)) return e;
+
+    int afd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (afd < 0) return error_of(SpoolErrorKind::Open, log);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = afd;
+    durable_ = appended_;
+    ++syncs_;
+    live_bytes_.clear();
+    live_total_ = 0;
+    dead_bytes_ = 0;
+    for (const auto& [id, m] : r.live) {
+        live_bytes_[id] = m.bytes;
+        live_total_ += m.bytes;
+    }
+    if (!opened_) recovered_ = std::move(r);  // what open() found; later compactions keep it
+    opened_ = true;
+    return std::nullopt;
+}
+
+Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finishes) {
+    Appended a;
+    std::string rec = frame_record(payload);
+    if (!write_all(fd_, rec)) {
+        a.error = error_of(SpoolErrorKind::Write, dir_ / kSpoolLogName);
+        return a;
+    }
+    a.sequence = ++appended_;
+    auto it = live_bytes_.find(id);
+    if (finishes) {
+        std::uint64_t b = rec.size() + (it != live_bytes_.end() ? it->second : 0);
+        if (it != live_bytes_.end()) {
+            live_total_ -= it->second;
+            live_bytes_.erase(it);
+        }
+        dead_bytes_ += b;
+    } else {
+        live_bytes_[id] += rec.size();
+        live_total_ += rec.size();
+    }
+    return a;
+}
+
+Spool::Appended Spool::append_message(const QueuedMessage& m) { return append(m.id, message_payload(m), false); }
+
+Spool::Appended Spool::append_event(MessageId id, const SpoolEvent& e) {
+    bool finishes = e.kind == SpoolEventKind::Finished || e.kind == SpoolEventKind::Deleted;
+    return append(id, event_payload(id, e), finishes);
+}
+
+std::optional<SpoolError> Spool::commit(std::uint64_t sequence) {
+    if (sequence <= durable_) return std::nullopt;
+    std::uint64_t upto = appended_;
+    if (::fdatasync(fd_) != 0) return error_of(SpoolErrorKind::Sync, dir_ / kSpoolLogName);
+    ++syncs_;
+    durable_ = upto;
+    return std::nullopt;
+}
+
+bool Spool::wants_compaction() const {
+    return dead_bytes_ >= limits_.compact_min_dead_bytes && dead_bytes_ > live_total_;
+}
+
+std::optional<SpoolError> Spool::compact() { return rewrite_from_disk(); }
+
+namespace {
+
+std::optional<SpoolError> offline_event(const fs::path& dir, MessageId id, SpoolEvent e) {
+    auto opened = Spool::open(dir);
+    if (opened.error) return opened.error;
+    if (!opened.spool->recovered().live.count(id))
+        return SpoolError{SpoolErrorKind::NoSuchMessage, 0, (dir / kSpoolLogName).string()};
+    auto a = opened.spool->append_event(id, e);
+    if (a.error) return a.error;
+    return opened.spool->commit(a.sequence);
+}
+
+}  // namespace
+
+std::optional<SpoolError> force_retry(const fs::path& dir, MessageId id, TimePoint now) {
+    return offline_event(dir, id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
+}
+
+std::optional<SpoolError> delete_message(const fs::path& dir, MessageId id, TimePoint now) {
+    return offline_event(dir, id, SpoolEvent{SpoolEventKind::Deleted, now, 0, 0, {}});
+}
+
+SpoolEdit force_retry_all(const fs::path& dir, TimePoint now) {
+    SpoolEdit edit;
+    auto opened = Spool::open(dir);
+    if (opened.error) {
+        edit.error = opened.error;
+        return edit;
+    }
+    std::uint64_t last = 0;
+    for (const auto& [id, s] : opened.spool->recovered().live) {
+        std::size_t waiting = 0;
+        for (const auto& r : s.message.recipients) waiting += r.state == RecipientState::Waiting;
+        if (!waiting) continue;
+        auto a = opened.spool->append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
+        if (a.error) {
+            edit.error = a.error;
+            return edit;
+        }
+        last = a.sequence;
+        edit.affected += waiting;
+    }
+    if (last) edit.error = opened.spool->commit(last);
+    return edit;
+}
+
+}  // namespace relaylab::gw

@@ -1,0 +1,181 @@
+// The durable queue: one append-only log of records under the spool directory (docs/spool.md).
+// A message record is written before intake answers 250 and made durable by commit(); every
+// recipient's state change follows as a record of its own. On open the log is replayed (a torn last
+// record is dropped, never a crash) and rewritten without the records of finished messages.
+// Pure file I/O: no clock (time is passed in), failures are typed values.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "queue/queue.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace relaylab::gw {
+
+inline constexpr std::string_view kSpoolLogName = "queue.log";
+inline constexpr std::string_view kSpoolMagic = "relaylab-spool 1\n";
+
+struct SpoolLimits {
+    // A record larger than this is corrupt (a message record holds the whole message).
+    std::size_t max_record_bytes = 64u << 20;
+    // Compact while running once this many bytes belong to finished messages and they outweigh
+    // the live ones.
+    std::uint64_t compact_min_dead_bytes = 16u << 20;
+    // How long intake holds a 250 so that concurrent submissions share one fdatasync (group commit).
+    Duration commit_window = std::chrono::milliseconds(2);
+};
+
+enum class SpoolErrorKind {
+    None,
+    CreateDirectory,
+    Open,
+    Locked,     // another process holds the spool (a running `relaylab serve`)
+    Read,
+    BadHeader,  // not a relaylab spool log (or another version)
+    Write,
+    Sync,
+    Rename,
+    NoSuchMessage,
+};
+std::string_view to_string(SpoolErrorKind k);
+
+struct SpoolError {
+    SpoolErrorKind kind = SpoolErrorKind::None;
+    int system_error = 0;  // errno of the failing call
+    std::string path;
+    std::string str() const;  // for the edge
+};
+
+// One line of a message's history, as recorded.
+enum class SpoolEventKind : char {
+    Accepted = 'M',
+    AttemptStarted = 'T',
+    Deferred = 'D',
+    Delivered = 'O',
+    Bounced = 'B',
+    Expired = 'E',
+    DelayNotice = 'W',
+    FailureNotice = 'N',
+    RetryForced = 'R',
+    Deleted = 'X',
+    Finished = 'F',
+    IdFloor = 'I',  // written by compaction: ids up to this one were used (never reuse a queue id)
+};
+std::string_view to_string(SpoolEventKind k);
+
+struct SpoolEvent {
+    SpoolEventKind kind = SpoolEventKind::Accepted;
+    TimePoint at{};
+    std::size_t recipient = 0;   // index, where the kind names one
+    unsigned attempts = 0;       // after this event (Deferred, Delivered, Bounced, Expired)
+    TimePoint due{};             // Deferred: next attempt
+};
+
+struct SpooledMessage {
+    QueuedMessage message;            // state as replayed; InFlight never appears (see interrupted)
+    std::vector<SpoolEvent> history;  // oldest first
+    // Attempts that started and left no result: the crash came mid-delivery, so the recipient may
+    // have received the message already. They are retried (at-least-once) and counted here.
+    unsigned interrupted = 0;
+    std::uint64_t bytes = 0;          // log bytes of this message's records
+};
+
+struct SpoolReplay {
+    std::map<MessageId, SpooledMessage> live;  // not finished, not deleted
+    MessageId max_id = 0;                      // highest id ever seen, live or not
+    std::uint64_t records = 0;
+    std::uint64_t dropped_tail_bytes = 0;      // a torn or corrupt tail, ignored
+    std::uint64_t file_bytes = 0;
+};
+
+struct SpoolRead {
+    std::optional<SpoolError> error;
+    SpoolReplay replay;
+};
+
+// Reads a spool without locking or changing it (for listing). A missing log is an empty spool.
+SpoolRead read_spool(const std::filesystem::path& dir, const SpoolLimits& limits = {});
+
+class Spool;
+struct SpoolOpen {
+    std::optional<SpoolError> error;
+    std::unique_ptr<Spool> spool;
+};
+
+class Spool {
+public:
+    // Creates the directory if needed, takes the lock (flock), replays the log, rewrites it without
+    // finished messages and the torn tail, and opens it for appending.
+    static SpoolOpen open(const std::filesystem::path& dir, SpoolLimits limits = {});
+    ~Spool();
+    Spool(const Spool&) = delete;
+    Spool& operator=(const Spool&) = delete;
+
+    // What the log held when opened.
+    const SpoolReplay& recovered() const { return recovered_; }
+    const SpoolLimits& limits() const { return limits_; }
+    const std::filesystem::path& directory() const { return dir_; }
+
+    // Each append returns the record's sequence number (for commit), or an error. Appends are
+    // write(2)s: they survive a crash of the process at once, and a crash of the machine after
+    // commit().
+    struct Appended {
+        std::uint64_t sequence = 0;
+        std::optional<SpoolError> error;
+    };
+    Appended append_message(const QueuedMessage& m);
+    Appended append_event(MessageId id, const SpoolEvent& e);
+
+    // Makes every record up to `sequence` durable; one fdatasync covers all records appended so far
+    // (group commit). No-op when already durable.
+    std::optional<SpoolError> commit(std::uint64_t sequence);
+    std::uint64_t appended() const { return appended_; }
+    std::uint64_t durable() const { return durable_; }
+    std::uint64_t syncs() const { return syncs_; }
+
+    // Rewrites the log with the live messages' records only, when finished ones weigh enough.
+    bool wants_compaction() const;
+    std::optional<SpoolError> compact();
+
+private:
+    Spool(std::filesystem::path dir, SpoolLimits limits, int lock_fd);
+    std::optional<SpoolError> rewrite_from_disk();
+    Appended append(MessageId id, std::string_view payload, bool finishes);
+
+    std::filesystem::path dir_;
+    SpoolLimits limits_;
+    int lock_fd_ = -1;
+    int fd_ = -1;
+    bool opened_ = false;
+    SpoolReplay recovered_;
+    std::uint64_t appended_ = 0;
+    std::uint64_t durable_ = 0;
+    std::uint64_t syncs_ = 0;
+    std::map<MessageId, std::uint64_t> live_bytes_;
+    std::uint64_t live_total_ = 0;
+    std::uint64_t dead_bytes_ = 0;
+};
+
+// Offline edits of a spool no daemon holds (`relaylab queue --retry/--delete`): they take the lock,
+// so they refuse (Locked) while `relaylab serve` runs on the same spool.
+std::optional<SpoolError> force_retry(const std::filesystem::path& dir, MessageId id, TimePoint now);
+std::optional<SpoolError> delete_message(const std::filesystem::path& dir, MessageId id, TimePoint now);
+// Offline `--retry all` (postqueue -f): an `R` record for every message with a waiting recipient.
+struct SpoolEdit {
+    std::optional<SpoolError> error;
+    std::size_t affected = 0;  // recipients made due
+};
+SpoolEdit force_retry_all(const std::filesystem::path& dir, TimePoint now);
+
+// The record framing, exposed for tests: "<length> <crc32 hex>\n<payload>\n".
+std::string frame_record(std::string_view payload);
+std::uint32_t crc32_of(std::string_view bytes);
+
+}  // namespace relaylab::gw

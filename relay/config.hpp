@@ -1,0 +1,52 @@
+// The gateway's configuration (live mode's --config file, and a scenario's "gateway" object).
+// Every key has a default, printed by `relaylab config --defaults`; errors name file:line:col.
+#pragma once
+
+#include "clock/clock.hpp"
+#include "intake/limits.hpp"
+#include "queue/queue.hpp"
+#include "queue/retry.hpp"
+#include "jsonsource/json_source.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace relaylab::gw {
+
+struct GatewayConfig {
+    std::string hostname = "relay.carrier.example";
+    std::string intake = "127.0.0.1:2600";
+    // Networks allowed to submit (CIDR). Empty means loopback only.
+    std::vector<std::string> intake_allow;
+    std::vector<std::string> dns_servers{"127.0.0.1:53"};
+    Duration dns_timeout = std::chrono::milliseconds(2000);  // per try
+    int dns_tries = 2;
+    unsigned short mx_port = 25;
+    std::string policy = "legacy-2009";   // a shipped policy name or a path
+    std::string local_part = "pass";      // pass | quote | reject
+    std::string notice_charset = "ISO-2022-JP";  // or UTF-8
+    std::string notice_language = "ja";          // ja | en: which of the policy's texts the handset gets
+    RetrySchedule retry;
+    QueueLimits queue;
+    IntakeLimits limits;
+    std::size_t max_mx_hosts = 5;         // Postfix smtp_mx_address_limit
+    std::string mailboxes = "mailboxes";
+    // The durable queue's directory (relative to the working directory): a 250 means on disk.
+    // Absent only by `"spool": false`, the explicit memory-only choice.
+    std::optional<std::string> spool = "spool";
+    std::optional<std::string> log;
+    bool log_json = false;
+    // SIGTERM/SIGINT: how long intake sessions and deliveries in flight get to finish (docs/spool.md,
+    // "Stopping"); a second signal stops at once.
+    Duration stop_timeout = std::chrono::seconds(30);
+};
+
+// Reads a config object. `pointer` says where it sits in the file (root for live mode's file,
+// "/gateway" inside a scenario). Throws JsonSourceError naming the key and its position.
+GatewayConfig read_config(const JsonSource& src,
+                          const nlohmann::json::json_pointer& pointer = nlohmann::json::json_pointer());
+// The defaults as a JSON object in the file format.
+nlohmann::json config_to_json(const GatewayConfig& c);
+
+}  // namespace relaylab::gw
