@@ -3,11 +3,11 @@
 // edits (delete, force a retry): offline on a spool no daemon holds, else through the running
 // daemon's control socket (DIR/control), as postsuper -d and postqueue -i/-f work on a live Postfix.
 #include "asio/awaitable.hpp"
+#include "asio/spawn.hpp"
 #include "app/command.hpp"
 #include "relay/control_socket.hpp"
 #include "queue/spool.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/program_options.hpp>
 
@@ -75,11 +75,8 @@ int ask_daemon(const std::string& spool, const gw::ControlCommand& command) {
     RealClock clock;
     std::filesystem::path socket = std::filesystem::path(spool) / gw::kControlSocketName;
     std::optional<gw::ControlReply> reply;
-    asio::co_spawn(io, gw::ask_control_socket(clock, socket, command),
-                   [&](std::exception_ptr e, gw::ControlReply r) {
-                       if (e) std::rethrow_exception(e);
-                       reply = std::move(r);
-                   });
+    relaylab::spawn(io.get_executor(), gw::ask_control_socket(clock, socket, command),
+                    [&](gw::ControlReply r) { reply = std::move(r); });
     io.run();
     if (!reply || reply->failure) {
         std::cerr << "relaylab queue: spool " << spool << " is held by another process that does not answer on "

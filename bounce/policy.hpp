@@ -6,6 +6,7 @@
 
 #include "address/address.hpp"
 #include "taxonomy/classify.hpp"
+#include "taxonomy/claim.hpp"
 #include "address/language.hpp"
 
 #include <cstddef>
@@ -20,38 +21,6 @@ namespace relaylab::gw {
 // Policy files are small; anything bigger is refused before parsing.
 inline constexpr std::size_t max_policy_file_octets = 1 << 20;
 inline constexpr std::size_t max_policy_rules = 1000;
-
-// The cause a notice's words claim.
-enum class Claim {
-    Delivered,
-    HostUnknown,        // "the host / domain was not found"
-    UserUnknown,        // "the mailbox does not exist"
-    RecipientRejected,  // "the recipient was refused"
-    SenderRejected,     // "your (sender) address was refused"
-    MessageRejected,    // "the message was refused"
-    MessageTooLarge,
-    NoMailService,      // "the domain accepts no mail" (null MX)
-    DnsTemporary,       // "DNS failed temporarily"
-    ConnectionFailed,   // "could not connect"
-    GreetingRejected,
-    HeloRejected,
-    ProtocolError,
-    TemporaryFailure,
-    Expired,            // "gave up after retrying"
-    MailLoop,
-    LocalError,
-    Undeliverable,      // "could not be delivered", no cause named
-    // The finer causes real bounces name: each claims exactly its failure class (same snake_case name).
-    MailboxFull, MailboxDisabled, RecipientMoved, RecipientFilter, AuthFailure, IpBlocklisted, BadReputation,
-    PtrRequired, RateLimited, TooManyConnections, RelayingDenied, SpamDetected, VirusDetected, ExceedsLimit,
-    ContentError, NotRfcCompliant, TlsRequired, StartTlsFailed, SecurityError, NotAccepting, SystemError,
-    SystemFull, SyntaxError, MailerError, PolicyViolation, Delayed, AutoReply, AbuseFeedback,
-};
-std::string_view to_string(Claim c);  // snake_case: "host_unknown", ...
-std::optional<Claim> claim_from_string(std::string_view s);
-// Whether words claiming `c` tell the truth about `c`'s classification. For an expiry the last
-// temporary failure's cause also counts ("connection_failed" after days of refused connections).
-bool claim_is_true(Claim c, const Classification& truth);
 
 // What a template can name. Written {recipient}, {sender}, ... in policy files.
 enum class Placeholder {

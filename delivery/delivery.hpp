@@ -11,6 +11,7 @@
 #include "log/events.hpp"
 #include "taxonomy/outcome.hpp"
 #include "queue/queue.hpp"
+#include "delivery/agent.hpp"
 #include "delivery/session_cache.hpp"
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
@@ -30,14 +31,14 @@ struct DeliveryConfig {
     smtp::ClientConfig client;
 };
 
-class Delivery {
+class Delivery final : public DeliveryAgent {
 public:
     Delivery(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, DeliveryConfig config,
              std::mt19937_64& rng, EventSink* events = nullptr);
 
     // Outcomes in the order of job.recipients. `attempt` is 1 for the first try.
     boost::asio::awaitable<std::vector<DeliveryOutcome>> attempt(const QueuedMessage& message,
-                                                                 const DeliveryJob& job, unsigned attempt);
+                                                                 const DeliveryJob& job, unsigned attempt) override;
     const DeliveryConfig& config() const { return config_; }
 
 private:

@@ -1,9 +1,8 @@
 #include "delivery/session_cache.hpp"
 
 #include "asio/awaitable.hpp"
+#include "asio/spawn.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -73,14 +72,14 @@ void SessionCache::put(const std::string& domain, std::shared_ptr<CachedSession>
     auto& q = state_->parked[domain];
     if (idle_limit_ <= Duration::zero() || q.size() >= per_destination_ || !s->client->usable()) {
         if (q.empty()) state_->parked.erase(domain);
-        asio::co_spawn(ex_, close_session(std::move(s)), asio::detached);
+        relaylab::spawn(ex_, close_session(std::move(s)));
         return;
     }
     s->taken = false;
     auto parking = ++s->parking;
     s->idle.expires_after(idle_limit_);
     q.push_back(s);
-    asio::co_spawn(ex_, watch_idle(state_, domain, std::move(s), parking), asio::detached);
+    relaylab::spawn(ex_, watch_idle(state_, domain, std::move(s), parking));
 }
 
 std::size_t SessionCache::parked() const {

@@ -127,7 +127,7 @@ AuditRow run_case(const FailureCase& c, const gw::Policy& policy, const AuditSet
     row.unexpected = truth.failure != c.expected ||
                      (c.expected == gw::FailureClass::Expired && truth.last_temporary != c.expected_last);
     for (const auto& n : rec.notices) {
-        if (n.kind != "failure") continue;
+        if (n.kind != gw::NoticeKind::Failure) continue;
         row.notice = true;
         row.subject = n.subject;
         row.body = n.body;
@@ -137,8 +137,7 @@ AuditRow run_case(const FailureCase& c, const gw::Policy& policy, const AuditSet
         row.error = "no failure notice was written";
         return row;
     }
-    const auto claim = gw::claim_from_string(row.claims);
-    row.mislabel = !claim || !gw::claim_is_true(*claim, truth);
+    row.mislabel = !gw::claim_is_true(*row.claims, truth);
     return row;
 }
 
@@ -191,7 +190,7 @@ std::string render_table(const std::vector<AuditRow>& rows, const std::string& p
     out += pad("case", 26) + pad("class", 36) + pad("claims", 20) + "verdict\n";
     std::size_t mislabels = 0, errors = 0;
     for (const auto& r : rows) {
-        out += pad(r.id, 26) + pad(class_words(r), 36) + pad(r.claims.empty() ? "-" : r.claims, 20) + verdict(r) + "\n";
+        out += pad(r.id, 26) + pad(class_words(r), 36) + pad(r.claims ? std::string(gw::to_string(*r.claims)) : "-", 20) + verdict(r) + "\n";
         out += "    truth: " + truth_words(r) + "  (" + r.true_cause + "; " + std::to_string(r.attempts) + " attempt" +
                (r.attempts == 1 ? "" : "s") + ")\n";
         if (r.notice) out += "    words: " + one_line(r.subject) + " // " + one_line(r.body) + "\n";
@@ -219,7 +218,7 @@ nlohmann::json to_json(const std::vector<AuditRow>& rows, const std::string& pol
                           {"reply", t.reply ? nlohmann::json(gw::reply_one_line(*t.reply)) : nlohmann::json()},
                           {"status", t.status.str()}};
         }
-        if (r.notice) j["words"] = {{"subject", r.subject}, {"body", r.body}, {"claims", r.claims}};
+        if (r.notice) j["words"] = {{"subject", r.subject}, {"body", r.body}, {"claims", r.claims ? gw::to_string(*r.claims) : std::string_view("-")}};
         if (!r.error.empty()) j["error"] = r.error;
         mislabels += r.mislabel ? 1 : 0;
         cases.push_back(std::move(j));

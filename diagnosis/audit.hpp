@@ -36,7 +36,7 @@ struct AuditRow {
     bool notice = false;   // a failure notice was written
     std::string subject;   // the handset's words
     std::string body;
-    std::string claims;    // the cause the words claim
+    std::optional<gw::Claim> claims;  // the cause the words claim (none without a notice)
     bool mislabel = false;
     bool unexpected = false;  // the gateway classified it otherwise than the catalogue says
     std::string error;        // the case could not run (bind failure, stuck world...)

@@ -17,6 +17,7 @@ set(relaylab_fuzz_core_sources
   ${PROJECT_SOURCE_DIR}/address/address.cpp
   ${PROJECT_SOURCE_DIR}/bounce/maildir.cpp
   ${PROJECT_SOURCE_DIR}/taxonomy/outcome.cpp
+  ${PROJECT_SOURCE_DIR}/taxonomy/claim.cpp
   ${PROJECT_SOURCE_DIR}/taxonomy/classify.cpp
   ${PROJECT_SOURCE_DIR}/taxonomy/reply_rules.cpp
   ${PROJECT_SOURCE_DIR}/bounce/policy.cpp

@@ -1,5 +1,6 @@
 #include "intake/intake.hpp"
 
+#include "asio/awaitable.hpp"
 #include "clock/duration.hpp"
 
 namespace relaylab::gw {
@@ -8,9 +9,6 @@ namespace {
 
 using smtp::Decision;
 
-struct SpoolCommitFailure : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 using smtp::ServerReply;
 
 class IntakePolicy final : public smtp::ServerPolicy {
@@ -50,19 +48,11 @@ public:
             return Decision::send(ServerReply::single(451, "4.3.0 Error: queue file write error"));
         auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted.id));
         if (!accepted.commit) return Decision::send(std::move(ok));
-        // Group commit: the 250 waits a short window so that submissions arriving meanwhile share
-        // one fdatasync, which on_reply() performs just before the 250 is written.
-        pending_commit_ = accepted.commit;
-        return Decision::send(std::move(ok), queue_.commit_window());
-    }
-
-    void on_reply(const ServerReply& reply) override {
-        if (!pending_commit_ || reply.code() != 250) return;
-        auto seq = std::exchange(pending_commit_, 0);
-        // The 250 is already decided: a failed fsync must not let it leave. Throwing ends the
-        // daemon's loop before the bytes are written; the handset sees the connection drop and
-        // retries (the message may then arrive twice, never zero times).
-        if (auto err = queue_.commit(seq)) throw SpoolCommitFailure(err->str());
+        // The 250 leaves only once the message is on disk (the session's Commit step). Group
+        // commit: it first waits a short window, so that submissions arriving meanwhile share one
+        // fdatasync. A failed commit answers 451 instead; the handset retries, and since the
+        // message may already be on its way, it may arrive twice — never zero times.
+        return Decision::send_when_durable(std::move(ok), accepted.commit, queue_.commit_window());
     }
 
 private:
@@ -89,8 +79,14 @@ private:
     std::shared_ptr<const IntakeSettings> shared_;
     const IntakeSettings& settings_;
     smtp::ConnectionInfo info_;
-    std::uint64_t pending_commit_ = 0;
 };
+
+// The session's Commit step: the queue makes the message's records durable (one fdatasync covers
+// every submission since the last one: group commit).
+boost::asio::awaitable<bool> commit_to(Submission& queue, std::uint64_t sequence) {
+    auto error = co_await queue.commit(sequence);
+    co_return !error;
+}
 
 }  // namespace
 
@@ -123,9 +119,11 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
                         "ENHANCEDSTATUSCODES"};
     auto shared = std::make_shared<const IntakeSettings>(std::move(settings));
     listener_ = std::make_unique<smtp::Listener>(
-        ex, clock, ip, port, cfg, [&clock, &queue, shared](const smtp::ConnectionInfo& info) {
+        ex, clock, ip, port, cfg,
+        [&clock, &queue, shared](const smtp::ConnectionInfo& info) {
             return std::make_unique<IntakePolicy>(clock, queue, shared, info);
-        });
+        },
+        [&queue](std::uint64_t sequence) { return commit_to(queue, sequence); });
 }
 
 }  // namespace relaylab::gw

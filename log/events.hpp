@@ -2,6 +2,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
+#include "taxonomy/claim.hpp"
 #include "taxonomy/classify.hpp"
 #include "queue/queue.hpp"
 #include "resolver/result.hpp"
@@ -43,18 +44,18 @@ struct AttemptResult {
 struct NoticeWritten {
     MessageId id;
     std::string handset;  // the address the notice went to
-    std::string kind;     // "failure" or "delay"
+    NoticeKind kind = NoticeKind::Failure;
     std::string path;     // the Maildir file
     std::string subject;
     std::string body;
-    std::string claims;   // the cause the policy's words claim
+    Claim claims = Claim::Undeliverable;  // the cause the policy's words claim
 };
 
 // A notice that could not be written to the handset's Maildir: it stays pending and is tried again.
 struct NoticeFailed {
     MessageId id;
     std::string handset;
-    std::string kind;       // "failure" or "delay"
+    NoticeKind kind = NoticeKind::Failure;
     std::string error;      // the Maildir step and errno text, e.g. "create_directory: Not a directory"
     unsigned tries = 0;     // failed tries so far, this one included
     TimePoint next_try{};

@@ -94,20 +94,20 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
     } else if (const auto* n = std::get_if<NoticeWritten>(&event)) {
         if (json_)
             out_ << json_text({{"time", format_time(at)}, {"event", "notice"}, {"queue_id", std::to_string(n->id)},
-                               {"to", n->handset}, {"kind", n->kind}, {"path", n->path}, {"claims", n->claims}})
+                               {"to", n->handset}, {"kind", to_string(n->kind)}, {"path", n->path}, {"claims", to_string(n->claims)}})
                  << "\n";
         else
-            out_ << format_time(at) << " relaylab/bounce: " << n->id << ": sender " << n->kind << " notice to <"
-                 << n->handset << "> (claims " << n->claims << "): " << (n->path.empty() ? "NOT WRITTEN" : n->path)
+            out_ << format_time(at) << " relaylab/bounce: " << n->id << ": sender " << to_string(n->kind) << " notice to <"
+                 << n->handset << "> (claims " << to_string(n->claims) << "): " << (n->path.empty() ? "NOT WRITTEN" : n->path)
                  << "\n";
     } else if (const auto* f = std::get_if<NoticeFailed>(&event)) {
         if (json_)
             out_ << json_text({{"time", format_time(at)}, {"event", "notice_failed"}, {"queue_id", std::to_string(f->id)},
-                               {"to", f->handset}, {"kind", f->kind}, {"error", f->error}, {"tries", f->tries},
+                               {"to", f->handset}, {"kind", to_string(f->kind)}, {"error", f->error}, {"tries", f->tries},
                                {"next_try", format_time(f->next_try)}})
                  << "\n";
         else
-            out_ << format_time(at) << " relaylab/bounce: " << f->id << ": sender " << f->kind << " notice to <"
+            out_ << format_time(at) << " relaylab/bounce: " << f->id << ": sender " << to_string(f->kind) << " notice to <"
                  << f->handset << "> NOT WRITTEN (maildir " << f->error << "), try " << f->tries << ", next try at "
                  << format_time(f->next_try) << "\n";
     }

@@ -105,15 +105,15 @@ void Queue::finish_job(const DeliveryJob& job) {
     refresh(job.domain);
 }
 
-Disposition Queue::record(MessageId id, std::size_t rcpt, bool delivered, bool permanent, TimePoint now) {
+Disposition Queue::record(MessageId id, std::size_t rcpt, AttemptVerdict verdict, TimePoint now) {
     auto& msg = messages_.at(id);
     auto& r = msg.recipients.at(rcpt);
     ++r.attempts;
-    if (delivered) {
+    if (verdict == AttemptVerdict::Delivered) {
         r.state = RecipientState::Delivered;
         return Disposition::Delivered;
     }
-    if (permanent) {
+    if (verdict == AttemptVerdict::FailedPermanently) {
         r.state = RecipientState::Bounced;
         return Disposition::Bounced;
     }

@@ -51,6 +51,9 @@ struct DeliveryJob {
 };
 
 // What became of a recipient after an attempt, as the queue decided it.
+// What one attempt did for one recipient, as the scheduler tells the queue.
+enum class AttemptVerdict { Delivered, FailedPermanently, FailedTemporarily };
+
 enum class Disposition { Delivered, Bounced, Deferred, Expired };
 
 struct QueueLimits {
@@ -78,7 +81,7 @@ public:
     // Ends a job's attempt. For each recipient: delivered, bounced (permanent), or temporary —
     // which the queue turns into Deferred (with a next attempt) or Expired.
     void finish_job(const DeliveryJob& job);
-    Disposition record(MessageId id, std::size_t rcpt, bool delivered, bool permanent, TimePoint now);
+    Disposition record(MessageId id, std::size_t rcpt, AttemptVerdict verdict, TimePoint now);
     // The earliest time a delay warning falls due, if warnings are on and any recipient waits.
     std::optional<TimePoint> next_warning() const;
     // Recipients whose delay warning is due (waiting longer than schedule.delay_warning), marked warned.

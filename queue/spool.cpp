@@ -485,6 +485,10 @@ std::optional<SpoolError> Spool::rewrite_from_disk() {
 
 Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finishes) {
     Appended a;
+    if (sync_failed_) {  // the log can no longer be trusted to reach the disk: take nothing more
+        a.error = sync_failed_;
+        return a;
+    }
     std::string rec = frame_record(payload);
     if (!write_all(fd_, rec)) {
         a.error = error_of(SpoolErrorKind::Write, dir_ / kSpoolLogName);
@@ -515,10 +519,18 @@ Spool::Appended Spool::append_event(MessageId id, const SpoolEvent& e) {
 
 std::optional<SpoolError> Spool::commit(std::uint64_t sequence) {
     if (sequence <= durable_) return std::nullopt;
-    std::uint64_t upto = appended_;
-    if (::fdatasync(fd_) != 0) return error_of(SpoolErrorKind::Sync, dir_ / kSpoolLogName);
+    if (sync_failed_) return sync_failed_;
+    auto ticket = begin_sync();
+    return end_sync(ticket, ::fdatasync(ticket.fd) != 0 ? errno : 0);
+}
+
+std::optional<SpoolError> Spool::end_sync(const SyncTicket& ticket, int sync_errno) {
+    // A failed fdatasync is never retried (the PostgreSQL rule: the kernel may have dropped the
+    // dirty pages and a second fdatasync would report success): the spool refuses every later
+    // append and commit until a restart replays what reached the disk.
+    if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::Sync, dir_ / kSpoolLogName, sync_errno);
     ++syncs_;
-    durable_ = upto;
+    durable_ = std::max(durable_, ticket.upto);
     return std::nullopt;
 }
 

@@ -136,9 +136,20 @@ public:
     // Makes every record up to `sequence` durable; one fdatasync covers all records appended so far
     // (group commit). No-op when already durable.
     std::optional<SpoolError> commit(std::uint64_t sequence);
+    // The same in two halves, so that the fdatasync can run on another thread while the owner's
+    // loop goes on appending: begin_sync() on the loop, fdatasync(ticket.fd) anywhere, then
+    // end_sync(ticket, errno or 0) on the loop. The log must not be compacted in between.
+    struct SyncTicket {
+        int fd = -1;
+        std::uint64_t upto = 0;  // every record appended before begin_sync()
+    };
+    SyncTicket begin_sync() const { return {fd_, appended_}; }
+    std::optional<SpoolError> end_sync(const SyncTicket& ticket, int sync_errno);
     std::uint64_t appended() const { return appended_; }
     std::uint64_t durable() const { return durable_; }
     std::uint64_t syncs() const { return syncs_; }
+    // The fdatasync failure that stopped the spool taking records (until a restart), if any.
+    const std::optional<SpoolError>& sync_failed() const { return sync_failed_; }
 
     // Rewrites the log with the live messages' records only, when finished ones weigh enough.
     bool wants_compaction() const;
@@ -158,6 +169,7 @@ private:
     std::uint64_t appended_ = 0;
     std::uint64_t durable_ = 0;
     std::uint64_t syncs_ = 0;
+    std::optional<SpoolError> sync_failed_;
     std::map<MessageId, std::uint64_t> live_bytes_;
     std::uint64_t live_total_ = 0;
     std::uint64_t dead_bytes_ = 0;

@@ -3,6 +3,7 @@
 // and tests depend only on this.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "queue/queue.hpp"
 #include "queue/spool.hpp"
@@ -27,8 +28,9 @@ public:
     // A message from intake. With a spool it is written first; intake must commit(acceptance.commit)
     // before it answers 250.
     virtual Acceptance accept(Envelope envelope, std::string content) = 0;
-    // Makes the records up to `sequence` durable (one fdatasync for every submission since the last).
-    virtual std::optional<SpoolError> commit(std::uint64_t sequence) = 0;
+    // Makes the records up to `sequence` durable (one fdatasync for every submission since the
+    // last: group commit). The wait may be long (milliseconds); the caller's loop goes on meanwhile.
+    virtual boost::asio::awaitable<std::optional<SpoolError>> commit(std::uint64_t sequence) = 0;
     // How long a 250 waits so that submissions arriving meanwhile share one commit (zero: no spool).
     virtual Duration commit_window() const = 0;
 };

@@ -1,9 +1,9 @@
 #include "relay/control_socket.hpp"
 
 #include "asio/awaitable.hpp"
+#include "asio/spawn.hpp"
 #include "clock/timer.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -28,9 +28,9 @@ namespace fs = std::filesystem;
 ControlAnswer apply_control(Relay& relay, const ControlCommand& command) {
     QueueEdit edit;
     switch (command.verb) {
-    case ControlVerb::RetryAll: edit = relay.retry_all_now(); break;
-    case ControlVerb::Retry: edit = relay.retry_now(command.id); break;
-    case ControlVerb::Delete: edit = relay.remove(command.id); break;
+    case ControlVerb::RetryAll: edit = relay.admin().retry_all_now(); break;
+    case ControlVerb::Retry: edit = relay.admin().retry_now(command.id); break;
+    case ControlVerb::Delete: edit = relay.admin().remove(command.id); break;
     }
     ControlAnswer a;
     a.affected = edit.affected;
@@ -186,9 +186,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<ControlSocket::Shared> s) {
         auto conn = std::make_shared<Connection>(std::move(sock), s->clock);
         s->open.remove_if([](const std::weak_ptr<Connection>& w) { return w.expired(); });
         s->open.push_back(conn);
-        asio::co_spawn(s->ex, serve(s, conn), [](std::exception_ptr e) {
-            if (e) std::rethrow_exception(e);
-        });
+        relaylab::spawn(s->ex, serve(s, conn));
     }
 }
 
@@ -219,9 +217,7 @@ ControlSocket::ControlSocket(asio::any_io_executor ex, Clock& clock, Relay& rela
     s.device = st.st_dev;
     s.inode = st.st_ino;
     s.acceptor.listen();  // the kernel's backlog: clients past max_connections hear `busy`, not a refusal
-    asio::co_spawn(ex, accept_loop(shared_), [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-    });
+    relaylab::spawn(ex, accept_loop(shared_));
 }
 
 ControlSocket::~ControlSocket() { stop(); }

@@ -7,6 +7,7 @@
 #include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "queue/control.hpp"
+#include "relay/queue_admin.hpp"
 #include "relay/relay.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

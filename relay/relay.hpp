@@ -1,22 +1,29 @@
-// The relay's heart, after intake: the queue, the scheduler loop that hands due jobs to Delivery,
-// and the edge where a final outcome becomes words (policy) and a handset notice (Maildir).
-// Time comes from the caller's Clock; the same object runs live and in scenarios.
+// Postfix's qmgr for the gateway: the queue and the scheduler loop that hands due jobs to a
+// delivery agent (gw::Delivery, or a test's own), settles their outcomes, and hands failures to the
+// notice writer (bounce/notice_writer: Postfix's bounce). Operators' edits of the live queue are
+// relay/queue_admin (postsuper). Intake reaches it as a Submission. Time comes from the caller's
+// Clock; the same object runs live and in scenarios.
 #pragma once
 
 #include "asio/awaitable.hpp"
+#include "address/language.hpp"
+#include "bounce/charset.hpp"
+#include "bounce/notice_writer.hpp"
+#include "bounce/policy.hpp"
 #include "clock/clock.hpp"
 #include "clock/timer.hpp"
-#include "bounce/charset.hpp"
+#include "delivery/agent.hpp"
 #include "delivery/delivery.hpp"
 #include "log/events.hpp"
-#include "address/language.hpp"
-#include "bounce/policy.hpp"
 #include "queue/queue.hpp"
 #include "queue/spool.hpp"
 #include "queue/submission.hpp"
 
+#include <boost/asio/thread_pool.hpp>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <random>
 
 namespace relaylab::gw {
@@ -32,23 +39,17 @@ struct RelaySettings {
     DeliveryConfig delivery;
 };
 
-// An operator's edit of the live queue (`relaylab queue` over the control socket), as typed values.
-enum class QueueEditError {
-    NoSuchMessage,
-    InFlight,    // a recipient is being delivered: deleting now could not stop it
-    SpoolWrite,  // the record could not be written or made durable: nothing changed
-};
-
-struct QueueEdit {
-    std::size_t affected = 0;  // recipients made due (retry), messages removed (delete)
-    std::optional<QueueEditError> error;
-    bool ok() const { return !error; }
-};
+class QueueAdmin;
 
 class Relay final : public Submission {
 public:
+    // The relay with its own delivery agent (gw::Delivery on `resolver`): live mode and scenarios.
     Relay(boost::asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings,
           Policy policy, std::mt19937_64& rng, EventSink* events = nullptr);
+    // The scheduler alone, with the caller's agent (which must outlive the relay): scheduler tests.
+    Relay(boost::asio::any_io_executor ex, Clock& clock, DeliveryAgent& agent, RelaySettings settings, Policy policy,
+          EventSink* events = nullptr);
+    ~Relay() override;  // waits for an fdatasync on its way
     Relay(const Relay&) = delete;
     Relay& operator=(const Relay&) = delete;
 
@@ -65,21 +66,17 @@ public:
     // A message from intake. It is due at once. With a spool it is written first; intake must
     // commit(acceptance.commit) before it answers 250.
     Acceptance accept(Envelope envelope, std::string content) override;
-    std::optional<SpoolError> commit(std::uint64_t sequence) override;
+    // Live (a RealClock), the fdatasync runs on a thread of its own while the loop goes on; on a
+    // VirtualClock it runs inline, so that a scenario's order of events stays the same.
+    boost::asio::awaitable<std::optional<SpoolError>> commit(std::uint64_t sequence) override;
+    // The same at once, on the caller's thread.
+    std::optional<SpoolError> commit_now(std::uint64_t sequence);
     Duration commit_window() const override;
     // accept() without a spool (or ignoring its failure: 0 means not queued).
     MessageId submit(Envelope envelope, std::string content);
 
-    // Operator edits, like Postfix's live queue tools; call on the loop that runs the relay. Each is
-    // recorded in the spool (and made durable) before it takes effect, so a restart sees it.
-    // postqueue -i ID: every waiting recipient of the message is due now (an `R` record); the
-    // scheduler is woken. Recipients in flight keep their attempt. affected: recipients made due.
-    QueueEdit retry_now(MessageId id);
-    // postqueue -f: the same for every queued message. affected: recipients made due.
-    QueueEdit retry_all_now();
-    // postsuper -d ID: the message leaves the queue (an `X` record: recovery does not bring it
-    // back), without a notice to the handset. Refused while a recipient is in flight.
-    QueueEdit remove(MessageId id);
+    // Operators' edits of the live queue (relay/queue_admin.hpp).
+    QueueAdmin& admin() { return *admin_; }
 
     Spool* spool() const { return spool_; }
     // Spool writes that failed after the message was accepted (state changes; at-least-once still
@@ -89,71 +86,59 @@ public:
     std::uint64_t interrupted_attempts() const { return interrupted_; }
 
     // Nothing waiting, nothing in flight, no notice waiting to be written.
-    bool idle() const { return queue_.messages() == 0 && in_flight_ == 0 && pending_notices_.empty(); }
+    bool idle() const { return queue_.messages() == 0 && in_flight_ == 0 && notices_.pending() == 0; }
     std::size_t in_flight() const { return in_flight_; }
     const Queue& queue() const { return queue_; }
     // Notices made (each written once, or still pending).
-    std::uint64_t notices_written() const { return notice_seq_; }
+    std::uint64_t notices_written() const { return notices_.made(); }
     // Maildir writes of notices that failed (each retry counts), and notices still to be written.
-    std::uint64_t notice_errors() const { return notice_errors_; }
-    std::size_t notices_pending() const { return pending_notices_.size(); }
+    std::uint64_t notice_errors() const { return notices_.errors(); }
+    std::size_t notices_pending() const { return notices_.pending(); }
+    // The policy notices are worded by; set_policy() applies to notices made from now on.
+    const Policy& policy() const { return notices_.policy(); }
+    void set_policy(Policy policy) { notices_.set_policy(std::move(policy)); }
 
 private:
+    // `agent`, or (null) the owned one.
+    Relay(boost::asio::any_io_executor ex, Clock& clock, std::unique_ptr<DeliveryAgent> own, DeliveryAgent* agent,
+          const RelaySettings& settings, Policy policy, EventSink* events);
+
+    friend class QueueAdmin;  // postsuper edits qmgr's queue: through the same records and wake-up
+
     boost::asio::awaitable<void> schedule_loop();
     boost::asio::awaitable<void> run_job(DeliveryJob job);
     void settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes);
-    // A rendered notice not yet in the handset's Maildir, and the spool records (N or W) that say it is.
-    struct PendingNotice {
-        MessageId id = 0;
-        std::string handset;
-        std::string kind;
-        std::string bytes;
-        std::uint64_t sequence = 0;
-        std::string subject, body, claims;
-        std::vector<SpoolEvent> records;
-        unsigned tries = 0;
-        Duration backoff{};
-        TimePoint due{};
-    };
-    // One notice per failed recipient, each written at once or left pending; `record` is the spool
-    // record kind written for a recipient once its notice is on disk.
-    // `later`: where the records of notices written at once go (the caller records them after its
-    // own); without it they are recorded at once.
-    void write_notice(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed, const char* kind,
-                      std::optional<TimePoint> retry_until, SpoolEventKind record, const std::vector<std::size_t>& indices,
-                      std::vector<SpoolEvent>* later = nullptr);
-    // One try of a notice's Maildir write: on success its event and its records (into `later`, or
-    // recorded now); on failure counted, reported, and due again after the backoff (min_backoff
-    // doubling up to max_backoff). True when written.
-    bool try_notice(PendingNotice& n, std::vector<SpoolEvent>* later = nullptr);
-    void retry_notices(TimePoint now);
-    std::optional<TimePoint> next_notice_due() const;
     void wake();
-    void record(MessageId id, SpoolEvent e);
-    std::optional<QueueEditError> record_durably(MessageId id, SpoolEvent e);
+    void record(MessageId id, const SpoolEvent& e);
+    // Forgets what an expiry of the message would report (the message left the queue).
+    void forget(MessageId id);
+    // An operator's edit is acknowledged only once on disk: append and one fdatasync. False when
+    // the record could not be written or made durable (nothing changed then).
+    bool record_durably(MessageId id, const SpoolEvent& e);
 
     boost::asio::any_io_executor ex_;
     Clock& clock_;
     RelaySettings settings_;
-    Policy policy_;
     EventSink* events_;
     Queue queue_;
-    Delivery delivery_;
+    std::unique_ptr<DeliveryAgent> own_agent_;  // the first constructor's gw::Delivery
+    DeliveryAgent& agent_;
+    NoticeWriter notices_;
+    std::unique_ptr<QueueAdmin> admin_;
     Timer wake_;
     bool running_ = false;
     bool stopping_ = false;
     std::size_t in_flight_ = 0;
-    std::uint64_t notice_seq_ = 0;
-    std::uint64_t notice_errors_ = 0;
-    std::vector<PendingNotice> pending_notices_;
     Spool* spool_ = nullptr;
+    // Group commit off the loop: one fdatasync at a time on sync_thread_; commits that arrive while
+    // one runs wait for it (it may cover them) and start the next one if it did not.
+    std::unique_ptr<boost::asio::thread_pool> sync_thread_;
+    bool syncing_ = false;
+    std::vector<Timer*> sync_waiters_;
     std::uint64_t spool_errors_ = 0;
     std::uint64_t interrupted_ = 0;
     // The last temporary outcome per (message, recipient): what an expiry reports.
     std::map<std::pair<MessageId, std::size_t>, DeliveryOutcome> last_temporary_;
 };
-
-// The header section of a message (up to the first empty line), for the notice's third part.
-std::string header_section(std::string_view message);
 
 }  // namespace relaylab::gw

@@ -4,6 +4,7 @@
 #include "scenarios/timeline_words.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 namespace relaylab::scn {
 
@@ -25,6 +26,14 @@ public:
     }
     void same(const char* what, const std::optional<std::string>& want, const std::optional<std::string>& got) {
         if (want && want != got) fail(std::string(what) + ": expected " + quoted(want) + ", got " + quoted(got));
+    }
+    // An enumerated value (notice kind, claim): compared as the value, reported by its name.
+    template <class Enum>
+        requires std::is_enum_v<Enum>
+    void same(const char* what, const std::optional<Enum>& want, Enum got) {
+        if (want && *want != got)
+            fail(std::string(what) + ": expected \"" + std::string(gw::to_string(*want)) + "\", got \"" +
+                 std::string(gw::to_string(got)) + "\"");
     }
 
 private:
@@ -131,7 +140,7 @@ void check_nothing_lost(const Scenario& s, const RunRecord& run, Checker& c) {
         if (r.status != "bounced" && r.status != "expired") continue;
         const std::string& handset = s.submissions.at(r.submission).from;
         bool noticed = std::any_of(run.notices.begin(), run.notices.end(), [&](const auto& n) {
-            return n.kind == "failure" && n.handset == handset && n.final_recipient == r.address;
+            return n.kind == gw::NoticeKind::Failure && n.handset == handset && n.final_recipient == r.address;
         });
         if (!noticed && !handset.empty()) c.fail(r.address + " " + r.status + " without a notice to " + handset);
     }

@@ -82,10 +82,10 @@ std::optional<RecipientRecord> deferral_before(const RunRecord& run, const Notic
 
 // The words' claimed cause against the truth, as `relaylab audit` judges it (gw::claim_is_true).
 Verdict verdict_of(const RunRecord& run, const NoticeRecord& n) {
-    std::optional<RecipientRecord> deferral = n.kind == "delay" ? deferral_before(run, n) : std::nullopt;
+    std::optional<RecipientRecord> deferral = n.kind == gw::NoticeKind::Delay ? deferral_before(run, n) : std::nullopt;
     const RecipientRecord* r = deferral ? &*deferral : recipient_of(run, n);
-    auto claim = gw::claim_from_string(n.claims);
-    if (!r || !claim) return {"unknown", "The words claim <b>" + esc(n.claims) + "</b>; the run holds no truth to compare."};
+    const std::string claim_name(gw::to_string(n.claims));
+    if (!r) return {"unknown", "The words claim <b>" + esc(claim_name) + "</b>; the run holds no truth to compare."};
     std::string truth = "<b>" + esc(*r->failure_class) + "</b> " + esc(r->dsn.value_or(""));
     if (r->reply) truth += ", <q>" + esc(*r->reply) + "</q>";
     if (r->stage) truth += " at " + esc(*r->stage);
@@ -93,8 +93,8 @@ Verdict verdict_of(const RunRecord& run, const NoticeRecord& n) {
     gw::Classification c;
     if (auto f = gw::failure_class_from_string(*r->failure_class)) c.failure = *f;
     c.expired = r->status == "expired";
-    std::string claimed = "The words claim <b>" + esc(n.claims) + "</b>; the truth is " + truth + ".";
-    if (gw::claim_is_true(*claim, c)) return {"truthful", "<span class=\"tag\">truthful</span> " + claimed};
+    std::string claimed = "The words claim <b>" + esc(claim_name) + "</b>; the truth is " + truth + ".";
+    if (gw::claim_is_true(n.claims, c)) return {"truthful", "<span class=\"tag\">truthful</span> " + claimed};
     if (c.expired) return {"unknown", claimed + " (An expiry's last temporary cause is not in the record.)"};
     return {"mislabel", "<span class=\"tag\">mislabel</span> " + claimed};
 }
@@ -119,7 +119,7 @@ void phone(std::string& h, const ScenarioReport& r) {
          esc(run.notices.empty() ? clock_of(run.end) : clock_of(run.notices.back().at)) + "</span></div>";
     if (run.notices.empty()) h += "<p class=\"no-notice\">No notice: the handset heard nothing.</p>";
     for (const auto& n : run.notices) {
-        h += "<article class=\"mail " + esc(n.kind) + "\"><div class=\"mail-to\">To: " + esc(n.handset) + " &middot; " +
+        h += "<article class=\"mail " + esc(std::string(gw::to_string(n.kind))) + "\"><div class=\"mail-to\">To: " + esc(n.handset) + " &middot; " +
              esc(offset_text(n.at, run.start)) + "</div><h3 class=\"mail-subject\">" + esc(n.subject) + "</h3>";
         h += "<div class=\"mail-body\">" + esc(n.body) + "</div></article>";
     }

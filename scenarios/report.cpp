@@ -76,8 +76,8 @@ json run_json(const RunRecord& run) {
                                    {"final_at", r.final_at ? json(offset_text(*r.final_at, run.start)) : json(nullptr)}});
     j["notices"] = json::array();
     for (const auto& n : run.notices)
-        j["notices"].push_back({{"at", offset_text(n.at, run.start)}, {"handset", n.handset}, {"kind", n.kind},
-                                {"claims", n.claims}, {"subject", n.subject}, {"body", n.body}, {"file", n.file},
+        j["notices"].push_back({{"at", offset_text(n.at, run.start)}, {"handset", n.handset}, {"kind", gw::to_string(n.kind)},
+                                {"claims", gw::to_string(n.claims)}, {"subject", n.subject}, {"body", n.body}, {"file", n.file},
                                 {"final_recipient", n.final_recipient}, {"delivery_status", n.delivery_status}});
     j["remotes"] = json::array();
     for (const auto& r : run.remotes) {

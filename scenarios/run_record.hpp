@@ -3,6 +3,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
+#include "taxonomy/claim.hpp"
 
 #include <cstdint>
 #include <map>
@@ -34,8 +35,9 @@ struct RecipientRecord {
 struct NoticeRecord {
     TimePoint at;
     std::string handset;
-    std::string kind;  // failure | delay
-    std::string subject, body, claims;
+    gw::NoticeKind kind = gw::NoticeKind::Failure;
+    gw::Claim claims = gw::Claim::Undeliverable;
+    std::string subject, body;
     std::string file;  // relative to the mailbox root
     std::string final_recipient;
     // The delivery-status part: message fields, then this recipient's fields (RFC 3464 §2.2, §2.3).

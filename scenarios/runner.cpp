@@ -1,5 +1,6 @@
 #include "scenarios/runner.hpp"
 
+#include "asio/spawn.hpp"
 #include "clock/duration.hpp"
 #include "clock/timer.hpp"
 #include "log/events.hpp"
@@ -14,7 +15,6 @@
 #include "scenarios/world/smtp_mta.hpp"
 #include "smtpclient/client.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -216,7 +216,7 @@ private:
         line(at, attempt_line(a, rec_.start));
     }
     void handle(TimePoint at, const gw::NoticeFailed& n) {
-        line(at, "relay: " + n.kind + " notice to <" + n.handset + "> not written (maildir " + n.error + "), try " +
+        line(at, "relay: " + std::string(gw::to_string(n.kind)) + " notice to <" + n.handset + "> not written (maildir " + n.error + "), try " +
                      std::to_string(n.tries) + ", next at " + format_time(n.next_try));
     }
     void handle(TimePoint at, const gw::NoticeWritten& n) {
@@ -340,11 +340,8 @@ public:
         msg.body = "From: <" + sub.from + ">\r\nTo: " + header_list(sub.to) + "\r\nSubject: " + sub.subject +
                    "\r\nDate: " + format_rfc5322(clock_.now()) + "\r\nMessage-ID: <" + std::to_string(index + 1) +
                    ".handset@carrier.example>\r\n\r\n" + crlf_lines(sub.body) + "\r\n";
-        asio::co_spawn(io, submit_one(io.get_executor(), clock_, intake_->port(), std::move(msg)),
-                       [&done](std::exception_ptr e, Submitted r) {
-                           if (e) std::rethrow_exception(e);
-                           done = std::move(r);
-                       });
+        relaylab::spawn(io.get_executor(), submit_one(io.get_executor(), clock_, intake_->port(), std::move(msg)),
+                        [&done](Submitted r) { done = std::move(r); });
     }
 
     void finish_submission(const Submission& sub, std::size_t index, const Submitted& got) {

@@ -7,6 +7,7 @@
 #include "jsonsource/json_source.hpp"
 #include "scenarios/world/dns_zone.hpp"
 #include "scenarios/world/smtp_script.hpp"
+#include "taxonomy/claim.hpp"
 
 #include <filesystem>
 #include <map>
@@ -72,7 +73,9 @@ struct Expectation {
     // notice (subject = handset): the n-th notice, or the one for `notice_recipient`.
     std::optional<std::string> notice_recipient;
     std::size_t index = 0;
-    std::optional<std::string> notice_kind, claims, notice_subject, body;
+    std::optional<gw::NoticeKind> notice_kind;
+    std::optional<gw::Claim> claims;
+    std::optional<std::string> notice_subject, body;
     std::vector<std::string> contains, not_contains;
     std::map<std::string, std::string> delivery_status;  // field → exact value
     std::optional<TimeWindow> notice_at;

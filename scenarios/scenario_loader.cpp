@@ -300,12 +300,13 @@ Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
         e.subject = r.string(p / "notice");
         str("recipient_of", e.notice_recipient);
         if (r.has(p / "index")) e.index = r.count(p / "index", max_submissions * max_recipients_per_submission);
-        str("kind", e.notice_kind);
-        if (e.notice_kind && std::find(notice_kinds.begin(), notice_kinds.end(), *e.notice_kind) == notice_kinds.end())
-            r.note(p / "kind", "\"" + *e.notice_kind + "\" is not a notice kind: expected " + one_of_text(notice_kinds));
-        str("claims", e.claims);
-        if (e.claims && !gw::claim_from_string(*e.claims))
-            r.note(p / "claims", "\"" + *e.claims + "\" is not a claim (docs/policies.md lists them)");
+        std::optional<std::string> kind, claims;
+        str("kind", kind);
+        if (kind && !(e.notice_kind = gw::notice_kind_from_string(*kind)))
+            r.note(p / "kind", "\"" + *kind + "\" is not a notice kind: expected " + one_of_text(notice_kinds));
+        str("claims", claims);
+        if (claims && !(e.claims = gw::claim_from_string(*claims)))
+            r.note(p / "claims", "\"" + *claims + "\" is not a claim (docs/policies.md lists them)");
         str("subject", e.notice_subject);
         str("body", e.body);
         if (r.has(p / "contains")) e.contains = r.strings(p / "contains", 100);

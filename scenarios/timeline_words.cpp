@@ -94,7 +94,7 @@ std::string attempt_line(const gw::AttemptResult& a, TimePoint start) {
 
 std::vector<std::string> notice_lines(const NoticeRecord& n) {
     std::vector<std::string> out;
-    out.push_back("notice to " + n.handset + " (" + n.kind + ", claims " + n.claims + "): " + n.file);
+    out.push_back("notice to " + n.handset + " (" + std::string(gw::to_string(n.kind)) + ", claims " + std::string(gw::to_string(n.claims)) + "): " + n.file);
     out.push_back("  Subject: " + n.subject);
     std::size_t start = 0;
     while (start <= n.body.size()) {

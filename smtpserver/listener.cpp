@@ -1,9 +1,9 @@
 #include "smtpserver/listener.hpp"
 
 #include "asio/awaitable.hpp"
+#include "asio/spawn.hpp"
 #include "clock/timer.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -43,6 +43,7 @@ struct Listener::Shared {
     unsigned short port = 0;
     ServerConfig config;
     PolicyFactory policies;
+    Committer committer;
     std::uint64_t accepted = 0;
     std::size_t active = 0;  // connections whose serve() has not ended
     bool stopped = false;
@@ -104,6 +105,13 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr
             actions = session.resume();
             continue;
         }
+        if (actions.next == NextStep::Commit) {
+            // No committer: nothing can be made durable, so nothing is claimed to be (451).
+            bool durable = s->committer ? co_await s->committer(actions.commit) : false;
+            if (c->stopped) break;
+            actions = session.committed(durable);
+            continue;
+        }
         // A command line must be complete within the idle timeout of its first byte, however the
         // bytes trickle in; between lines each read gets the whole idle timeout.
         Duration limit = actions.duration;
@@ -151,19 +159,18 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::Shared> s) {
         s->open.remove_if([](const std::weak_ptr<Connection>& w) { return w.expired(); });
         s->open.push_back(conn);
         auto counted = std::make_shared<OpenCount>(s->active);
-        asio::co_spawn(s->ex, serve(s, conn, std::move(info), std::move(counted)), [](std::exception_ptr e) {
-            if (e) std::rethrow_exception(e);
-        });
+        relaylab::spawn(s->ex, serve(s, conn, std::move(info), std::move(counted)));
     }
 }
 
 }  // namespace
 
 Listener::Listener(asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
-                   ServerConfig config, PolicyFactory policies)
+                   ServerConfig config, PolicyFactory policies, Committer committer)
     : shared_(std::make_shared<Shared>(ex, clock)) {
     shared_->config = std::move(config);
     shared_->policies = std::move(policies);
+    shared_->committer = std::move(committer);
     tcp::endpoint ep(asio::ip::make_address(ip), port);
     shared_->acceptor.open(ep.protocol());
     shared_->acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -171,9 +178,7 @@ Listener::Listener(asio::any_io_executor ex, Clock& clock, const std::string& ip
     shared_->acceptor.listen();
     shared_->ip = ip;
     shared_->port = shared_->acceptor.local_endpoint().port();
-    asio::co_spawn(ex, accept_loop(shared_), [](std::exception_ptr e) {
-        if (e) std::rethrow_exception(e);
-    });
+    relaylab::spawn(ex, accept_loop(shared_));
 }
 
 Listener::~Listener() { stop(); }

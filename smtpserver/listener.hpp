@@ -3,6 +3,7 @@
 // caller's Clock, so a scripted "delay 10m" costs nothing in virtual time.
 #pragma once
 
+#include "asio/awaitable.hpp"
 #include "clock/clock.hpp"
 #include "smtpserver/policy.hpp"
 #include "smtpserver/session.hpp"
@@ -26,13 +27,16 @@ struct ConnectionInfo {
 };
 
 using PolicyFactory = std::function<std::unique_ptr<ServerPolicy>(const ConnectionInfo&)>;
+// Carries out NextStep::Commit: makes the policy's token durable; true when it is. It may take its
+// time (an fdatasync), on or off the executor; the session waits for it.
+using Committer = std::function<boost::asio::awaitable<bool>(std::uint64_t token)>;
 
 class Listener {
 public:
     // Binds and listens at once (port 0: an ephemeral port); throws boost::system::system_error when
     // the address cannot be bound. `clock` must outlive every connection.
     Listener(boost::asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
-             ServerConfig config, PolicyFactory policies);
+             ServerConfig config, PolicyFactory policies, Committer committer = {});
     ~Listener();  // stops
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;

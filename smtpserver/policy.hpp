@@ -7,6 +7,7 @@
 #include "smtpserver/reply.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,10 +26,19 @@ struct Decision {
     std::optional<ServerReply> reply;  // absent: the session's normal reply for this stage
     Duration delay{};                  // zero: at once
     DecisionAction action = DecisionAction::Reply;
+    // Durability is a step of the session, not something a hook does behind its back: before a
+    // Reply with a non-zero `commit` leaves, the session asks its driver to make the policy's token
+    // durable (NextStep::Commit; e.g. a spool sequence) and resumes with the result: this reply
+    // when it succeeded, `451 4.3.0 Error: queue file write error` when it did not.
+    std::uint64_t commit = 0;
 
     static Decision send(ServerReply r, Duration d = {}) { return {std::move(r), d, DecisionAction::Reply}; }
     static Decision drop(Duration d = {}) { return {std::nullopt, d, DecisionAction::Drop}; }
     static Decision silent() { return {std::nullopt, {}, DecisionAction::Silent}; }
+    // `r` once `token` is durable; `window` first lets other sessions' commits join the same one.
+    static Decision send_when_durable(ServerReply r, std::uint64_t token, Duration window = {}) {
+        return {std::move(r), window, DecisionAction::Reply, token};
+    }
 };
 
 // Cut the message text short: after `after_bytes` raw bytes of DATA, apply `decision`

@@ -15,6 +15,7 @@ std::string_view to_string(NextStep s) {
     switch (s) {
         case NextStep::Read: return "read";
         case NextStep::Wait: return "wait";
+        case NextStep::Commit: return "commit";
         case NextStep::Close: return "close";
     }
     return "?";
@@ -63,13 +64,25 @@ ServerActions ServerSession::resume() {
     if (deferred_) {
         Deferred d = std::move(*deferred_);
         deferred_.reset();
-        carry_out(d);
+        carry_out(std::move(d));
+    }
+    return pump();
+}
+
+ServerActions ServerSession::committed(bool durable) {
+    if (committing_) {
+        Deferred d = std::move(*committing_);
+        committing_.reset();
+        // Postfix's words when the queue file cannot be written; the client tries again later.
+        if (!durable) d.reply = ServerReply::single(451, "4.3.0 Error: queue file write error");
+        send(d);
     }
     return pump();
 }
 
 ServerActions ServerSession::idle_timeout() {
     deferred_.reset();
+    committing_.reset();
     if (phase_ != Phase::Silent && phase_ != Phase::Closed)
         reply_now(ServerReply::single(421, "4.4.2 " + config_.hostname + " Error: timeout exceeded"));
     close(CloseReason::IdleTimeout);
@@ -78,11 +91,12 @@ ServerActions ServerSession::idle_timeout() {
 
 void ServerSession::abort(CloseReason why) {
     deferred_.reset();
+    committing_.reset();
     close(why);
 }
 
 ServerActions ServerSession::pump() {
-    while (phase_ != Phase::Closed && !deferred_) {
+    while (phase_ != Phase::Closed && !deferred_ && !committing_) {
         if (phase_ == Phase::Silent) {
             input_.clear();
             break;
@@ -122,6 +136,9 @@ ServerActions ServerSession::pump() {
     else if (deferred_) {
         out.next = NextStep::Wait;
         out.duration = deferred_->decision.delay;
+    } else if (committing_) {
+        out.next = NextStep::Commit;
+        out.commit = committing_->decision.commit;
     } else {
         out.next = NextStep::Read;
         out.duration = config_.idle_timeout;
@@ -288,12 +305,20 @@ void ServerSession::decide(const Decision& d, ServerReply normal, std::optional<
         deferred_ = std::move(def);
         return;
     }
-    carry_out(def);
+    carry_out(std::move(def));
 }
 
-void ServerSession::carry_out(const Deferred& d) {
+void ServerSession::carry_out(Deferred d) {
     if (phase_ == Phase::Closed) return;
     if (d.decision.action == DecisionAction::Drop) return close(CloseReason::Dropped);
+    if (d.decision.commit != 0) {
+        committing_ = std::move(d);
+        return;
+    }
+    send(d);
+}
+
+void ServerSession::send(const Deferred& d) {
     reply_now(d.reply);
     if (d.close_after) close(*d.close_after);
     // RFC 5321 §3.8: a 421 reply means the server is closing the transmission channel.

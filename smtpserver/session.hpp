@@ -42,14 +42,16 @@ struct ServerConfig {
 // What the driver does after a session call: first send `write` (when not empty), then
 //   Read   wait for client bytes, then feed(); if none come within `duration`, idle_timeout()
 //   Wait   let `duration` pass on the caller's clock, then resume()
+//   Commit make `commit` durable (the driver's committer), then committed(whether it worked)
 //   Close  close the connection; the session is over
-enum class NextStep { Read, Wait, Close };
+enum class NextStep { Read, Wait, Commit, Close };
 std::string_view to_string(NextStep s);
 
 struct ServerActions {
     std::string write;
     NextStep next = NextStep::Read;
-    Duration duration{};  // Read: idle timeout; Wait: delay; Close: unused
+    Duration duration{};  // Read: idle timeout; Wait: delay; Commit, Close: unused
+    std::uint64_t commit = 0;  // Commit: the policy's token
 };
 
 class ServerSession {
@@ -59,6 +61,7 @@ public:
     ServerActions start();                      // the greeting (policy.on_connect)
     ServerActions feed(std::string_view bytes);  // client bytes arrived
     ServerActions resume();                      // a Wait has elapsed
+    ServerActions committed(bool durable);       // a Commit ended: the reply, or 451 4.3.0
     ServerActions idle_timeout();                // no bytes within the Read's idle timeout
     // The connection ended from outside (client EOF, reset, listener stopped).
     void abort(CloseReason why);
@@ -85,7 +88,8 @@ private:
     void finish_message();
     // Applies a decision: sends now, or parks it until resume() when it carries a delay.
     void decide(const Decision& d, ServerReply normal, std::optional<CloseReason> close_after = std::nullopt);
-    void carry_out(const Deferred& d);
+    void carry_out(Deferred d);
+    void send(const Deferred& d);
     void reply_now(const ServerReply& r);
     void error_reply(const ServerReply& r);
     void close(CloseReason why);
@@ -99,6 +103,7 @@ private:
     bool discarding_long_line_ = false;
     std::string output_;
     std::optional<Deferred> deferred_;
+    std::optional<Deferred> committing_;  // a reply held until the driver reports its commit
     std::optional<DataReader> data_;
     std::optional<DataCut> cut_;
     Envelope env_;

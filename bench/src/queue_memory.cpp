@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
 
     auto t_defer = Steady::now();
     for (const auto& job : jobs) {
-        for (auto idx : job.recipients) q->record(job.message, idx, false, false, t);
+        for (auto idx : job.recipients) q->record(job.message, idx, gw::AttemptVerdict::FailedTemporarily, t);
         q->finish_job(job);
     }
     double defer_ms = ms_since(t_defer);

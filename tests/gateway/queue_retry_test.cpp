@@ -48,9 +48,9 @@ TEST_CASE("the queue decides delivered, bounced, deferred and expired", "[queue]
     auto id = q.add({"s@x", {"a@d", "b@d", "c@d"}}, "", t0);
     auto jobs = q.take_ready(t0, 10);
     REQUIRE(jobs.size() == 1);
-    CHECK(q.record(id, 0, true, false, t0) == Disposition::Delivered);
-    CHECK(q.record(id, 1, false, true, t0) == Disposition::Bounced);
-    CHECK(q.record(id, 2, false, false, t0) == Disposition::Deferred);
+    CHECK(q.record(id, 0, AttemptVerdict::Delivered, t0) == Disposition::Delivered);
+    CHECK(q.record(id, 1, AttemptVerdict::FailedPermanently, t0) == Disposition::Bounced);
+    CHECK(q.record(id, 2, AttemptVerdict::FailedTemporarily, t0) == Disposition::Deferred);
     q.finish_job(jobs[0]);
     CHECK(q.next_due() == t0 + 300s);
     CHECK(q.take_ready(t0 + 299s, 10).empty());
@@ -63,7 +63,7 @@ TEST_CASE("the queue decides delivered, bounced, deferred and expired", "[queue]
             now = *q.next_due();
             auto j = q.take_ready(now, 10);
             REQUIRE(j.size() == 1);
-            d = q.record(id, 2, false, false, now);
+            d = q.record(id, 2, AttemptVerdict::FailedTemporarily, now);
             q.finish_job(j[0]);
             ++attempts;
         }
@@ -86,7 +86,7 @@ TEST_CASE("a destination never has more jobs in flight than its limit", "[queue]
     REQUIRE(jobs.size() == 3);
     CHECK(q.in_flight("busy.example") == 2);
     CHECK(jobs[2].domain == "free.example");
-    q.record(jobs[0].message, 0, true, false, t0);
+    q.record(jobs[0].message, 0, AttemptVerdict::Delivered, t0);
     q.finish_job(jobs[0]);
     auto more = q.take_ready(t0, 100);
     REQUIRE(more.size() == 1);
@@ -99,7 +99,7 @@ TEST_CASE("delay warnings are due once per recipient after the warning time", "[
     Queue q(s, QueueLimits{});
     auto id = q.add({"s@x", {"a@d"}}, "", t0);
     auto j = q.take_ready(t0, 1);
-    q.record(id, 0, false, false, t0);
+    q.record(id, 0, AttemptVerdict::FailedTemporarily, t0);
     q.finish_job(j[0]);
     CHECK(q.take_delay_warnings(t0 + 59min).empty());
     CHECK(q.take_delay_warnings(t0 + 1h).size() == 1);

@@ -55,7 +55,7 @@ TEST_CASE("the 2009 incident: a 553 at MAIL FROM reaches the handset as 'Host Un
     CHECK(notices[0].handset == "q.@docomo.ne.jp");
     CHECK(notices[0].subject == "送信メールエラー");
     CHECK(notices[0].body == legacy_host_unknown);
-    CHECK(notices[0].claims == "host_unknown");
+    CHECK(notices[0].claims == gw::Claim::HostUnknown);
 
     auto files = w.notice_files("q.@docomo.ne.jp");
     REQUIRE(files.size() == 1);
@@ -79,7 +79,7 @@ TEST_CASE("the accurate policy names the remote, its reply, MAIL FROM and the tr
     auto notices = w.recorded.notices();
     REQUIRE(notices.size() == 1);
     const auto& body = notices[0].body;
-    CHECK(notices[0].claims == "sender_rejected");
+    CHECK(notices[0].claims == gw::Claim::SenderRejected);
     CHECK(body.find("mx1.isp.example") != std::string::npos);
     CHECK(body.find("553 malformed address") != std::string::npos);
     CHECK(body.find("MAIL FROM") != std::string::npos);
@@ -209,7 +209,7 @@ TEST_CASE("a 550 at RCPT fails that recipient only: 'User Unknown' under legacy-
     CHECK(attempts[1].outcome.classification.failure == gw::FailureClass::RecipientUnknown);
     auto notices = w.recorded.notices();
     REQUIRE(notices.size() == 1);
-    CHECK(notices[0].claims == "user_unknown");
+    CHECK(notices[0].claims == gw::Claim::UserUnknown);
     CHECK(notices[0].body.find("User Unknown") != std::string::npos);
     auto files = w.notice_files("alice@docomo.ne.jp");
     REQUIRE(files.size() == 1);
@@ -335,7 +335,7 @@ TEST_CASE("a notice that cannot be written is retried with backoff until it is w
             tries.push_back(at);
             next_tries.push_back(f->next_try);
             CHECK(f->handset == "alice@docomo.ne.jp");
-            CHECK(f->kind == "failure");
+            CHECK(f->kind == gw::NoticeKind::Failure);
             CHECK(f->error.rfind("create_directory", 0) == 0);
             CHECK(f->tries == tries.size());
         }

@@ -67,10 +67,11 @@ ScenarioReport incident(const std::string& name, const std::string& claims, cons
     NoticeRecord n;
     n.at = t0();
     n.handset = "q.@docomo.ne.jp";
-    n.kind = "failure";
+    n.kind = gw::NoticeKind::Failure;
     n.subject = subject;
     n.body = body;
-    n.claims = claims;
+    // A claim is an enum now: text that names none (the hostile test's) cannot reach the page.
+    if (auto c = gw::claim_from_string(claims)) n.claims = *c;
     n.final_recipient = "user@isp.example";
     n.delivery_status = {{"Final-Recipient", "rfc822; user@isp.example"}, {"Action", "failed"}, {"Status", "5.1.7"},
                          {"Remote-MTA", "dns; mx1.isp.example"}, {"Diagnostic-Code", "smtp; 553 malformed address"}};

@@ -332,7 +332,7 @@ TEST_CASE("expectations pass and fail against a run record", "[scenario]") {
     run.recipients.push_back(r);
     NoticeRecord n;
     n.handset = "q.@docomo.ne.jp";
-    n.kind = "failure";
+    n.kind = gw::NoticeKind::Failure;
     n.body = "It replied: 553 malformed address";
     n.final_recipient = "user@isp.example";
     n.delivery_status["Status"] = "5.1.7";

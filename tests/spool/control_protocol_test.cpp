@@ -136,8 +136,8 @@ TEST_CASE("a forced retry makes a message's waiting recipients due now", "[contr
     auto jobs = q.take_ready(t0, 10);
     REQUIRE(jobs.size() == 2);
     for (auto& j : jobs) q.finish_job(j);
-    q.record(id, 0, false, false, t0);  // deferred
-    q.record(id, 1, true, false, t0);   // delivered
+    q.record(id, 0, AttemptVerdict::FailedTemporarily, t0);  // deferred
+    q.record(id, 1, AttemptVerdict::Delivered, t0);          // delivered
     REQUIRE(q.next_due());
     REQUIRE(*q.next_due() > t0 + std::chrono::minutes(1));
     SECTION("the deferred recipient is due at once, the delivered one stays done") {

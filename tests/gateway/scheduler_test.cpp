@@ -1,0 +1,389 @@
+// The scheduler (gw::Relay, Postfix's qmgr) alone: a delivery agent of the test's own answers each
+// attempt from a script and holds it in flight for a scripted time, on a VirtualClock. No sockets,
+// no DNS: due order, backoff, lifetime and expiry, concurrency limits, operators' edits while a
+// job is in flight, notices, and recovery from the spool.
+#include "bounce/shipped_policies.hpp"
+#include "clock/timer.hpp"
+#include "delivery/agent.hpp"
+#include "queue/spool.hpp"
+#include "relay/queue_admin.hpp"
+#include "relay/relay.hpp"
+#include "scenarios/virtual_loop.hpp"
+#include "tests/support/process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <map>
+
+using namespace relaylab;
+using relaylab::test::TempDir;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+const TimePoint t0 = TimePoint{} + 1'243'850'400s;  // 2009-06-01T10:00:00Z
+
+// What the agent answers for one attempt of one recipient.
+enum class Answer { Deliver, Defer, Bounce };
+
+struct Call {
+    TimePoint at;
+    gw::MessageId message;
+    std::string domain;
+    unsigned attempt;
+    std::size_t recipients;
+    std::size_t in_flight;  // the agent's attempts in flight when this one started, this one included
+};
+
+class ScriptedAgent final : public gw::DeliveryAgent {
+public:
+    ScriptedAgent(asio::any_io_executor ex, Clock& clock) : ex_(ex), clock_(clock) {}
+
+    // Every attempt takes `d` of (virtual) time before it answers.
+    Duration duration = 10s;
+    // Per recipient address, the answers of its attempts in order; the last one repeats. Default: Deliver.
+    std::map<std::string, std::vector<Answer>> script;
+
+    std::vector<Call> calls;
+    std::size_t in_flight = 0;
+    std::size_t max_in_flight = 0;
+
+    asio::awaitable<std::vector<gw::DeliveryOutcome>> attempt(const gw::QueuedMessage& message, const gw::DeliveryJob& job,
+                                                              unsigned attempt) override {
+        ++in_flight;
+        max_in_flight = std::max(max_in_flight, in_flight);
+        calls.push_back({clock_.now(), message.id, job.domain, attempt, job.recipients.size(), in_flight});
+        // The job's message may be edited while we wait: copy what the answer needs first.
+        const std::string sender = message.envelope.sender;
+        std::vector<std::string> rcpts;
+        for (auto idx : job.recipients) rcpts.push_back(message.recipients.at(idx).address);
+        Timer t(ex_, clock_);
+        t.expires_after(duration);
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        --in_flight;
+        std::vector<gw::DeliveryOutcome> out;
+        for (const auto& r : rcpts) out.push_back(outcome(sender, r, answer_for(r, attempt), attempt));
+        co_return out;
+    }
+
+private:
+    Answer answer_for(const std::string& rcpt, unsigned attempt) const {
+        auto it = script.find(rcpt);
+        if (it == script.end() || it->second.empty()) return Answer::Deliver;
+        return it->second.at(std::min<std::size_t>(attempt, it->second.size()) - 1);
+    }
+
+    gw::DeliveryOutcome outcome(const std::string& sender, const std::string& rcpt, Answer a, unsigned attempt) const {
+        smtp::RecipientOutcome r;
+        r.address = rcpt;
+        if (a == Answer::Deliver) {
+            r.stage = smtp::Stage::Done;
+            r.reply = smtp::Reply{250, smtp::EnhancedCode{2, 0, 0}, {"2.0.0 Ok: queued"}};
+        } else if (a == Answer::Defer) {
+            r.stage = smtp::Stage::Rcpt;
+            r.reply = smtp::Reply{452, smtp::EnhancedCode{4, 2, 2}, {"4.2.2 Mailbox full"}};
+        } else {
+            r.stage = smtp::Stage::Rcpt;
+            r.reply = smtp::Reply{550, smtp::EnhancedCode{5, 1, 1}, {"5.1.1 User unknown"}};
+        }
+        smtp::Remote remote{"mx1." + gw::destination_of(rcpt), "192.0.2.25", 25};
+        return gw::DeliveryOutcome::smtp_result(sender, std::move(r), std::move(remote), attempt, clock_.now());
+    }
+
+    asio::any_io_executor ex_;
+    Clock& clock_;
+};
+
+struct Events final : gw::EventSink {
+    std::vector<std::pair<TimePoint, gw::GatewayEvent>> all;
+    void on_event(TimePoint at, const gw::GatewayEvent& e) override { all.emplace_back(at, e); }
+    template <class T>
+    std::vector<std::pair<TimePoint, T>> of() const {
+        std::vector<std::pair<TimePoint, T>> out;
+        for (const auto& [at, e] : all)
+            if (const auto* x = std::get_if<T>(&e)) out.emplace_back(at, *x);
+        return out;
+    }
+};
+
+// The scheduler and its world, members in an order that tears down safely (the clock outlives
+// the timers, the relay outlives nothing that points into it).
+struct Bench {
+    explicit Bench(gw::RelaySettings s = defaults(), std::string policy = "accurate")
+        : settings(std::move(s)) {
+        settings.mailboxes = dir.path() / "mailboxes";
+        auto p = gw::load_named_policy(policy);
+        REQUIRE(p);
+        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(*p.policy), &events);
+    }
+    static gw::RelaySettings defaults() {
+        gw::RelaySettings s;
+        s.retry.min_backoff = 5min;
+        s.retry.max_backoff = 40min;
+        s.retry.lifetime = 2h;
+        return s;
+    }
+    gw::MessageId submit(std::string from, std::vector<std::string> to) {
+        auto id = relay->submit(gw::Envelope{std::move(from), std::move(to)}, "Subject: test\r\n\r\nhello\r\n");
+        REQUIRE(id != 0);
+        return id;
+    }
+    bool run_until_idle(Duration limit = 24h) { return loop.run_until([&] { return relay->idle(); }, clock.now() + limit); }
+    void run_for(Duration d) { loop.run_until([] { return false; }, clock.now() + d); }
+
+    TempDir dir;
+    VirtualClock clock{t0};
+    asio::io_context io;
+    scn::VirtualLoop loop{io, clock};
+    ScriptedAgent agent{io.get_executor(), clock};
+    Events events;
+    gw::RelaySettings settings;
+    std::unique_ptr<gw::Relay> relay;
+};
+
+std::vector<Duration> attempt_offsets(const ScriptedAgent& a, gw::MessageId id, TimePoint arrival) {
+    std::vector<Duration> out;
+    for (const auto& c : a.calls)
+        if (c.message == id) out.push_back(c.at - arrival);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: due jobs start at once, in arrival order, one job per destination domain", "[scheduler]") {
+    Bench b;
+    b.relay->start();
+    auto m1 = b.submit("a@docomo.ne.jp", {"x@one.example", "y@two.example", "z@one.example"});
+    auto m2 = b.submit("b@docomo.ne.jp", {"w@two.example"});
+    REQUIRE(b.run_until_idle());
+    REQUIRE(b.agent.calls.size() == 3);
+    // m1's two destinations first (one job each, x and z together), then m2's.
+    CHECK(b.agent.calls[0].message == m1);
+    CHECK(b.agent.calls[1].message == m1);
+    CHECK(b.agent.calls[2].message == m2);
+    std::map<std::string, std::size_t> per_domain;
+    for (const auto& c : b.agent.calls)
+        if (c.message == m1) per_domain[c.domain] = c.recipients;
+    CHECK(per_domain == std::map<std::string, std::size_t>{{"one.example", 2}, {"two.example", 1}});
+    for (const auto& c : b.agent.calls) CHECK(c.at == t0);  // nothing waited for a timer
+    CHECK(b.relay->notices_written() == 0);
+    CHECK(b.clock.now() == t0 + 10s);  // the agents' time, nothing more
+}
+
+TEST_CASE("scheduler: a deferred recipient is retried after min_backoff, doubling, capped at max_backoff", "[scheduler]") {
+    Bench b;
+    b.agent.duration = 0s;
+    b.agent.script["x@full.example"] = {Answer::Defer, Answer::Defer, Answer::Defer, Answer::Defer, Answer::Defer,
+                                        Answer::Deliver};
+    b.relay->start();
+    auto id = b.submit("a@docomo.ne.jp", {"x@full.example"});
+    REQUIRE(b.run_until_idle());
+    // 0, +5m, +10m, +20m, +40m (capped), +40m → offsets from arrival.
+    CHECK(attempt_offsets(b.agent, id, t0) == std::vector<Duration>{0s, 5min, 15min, 35min, 75min, 115min});
+    auto results = b.events.of<gw::AttemptResult>();
+    REQUIRE(results.size() == 6);
+    CHECK(results.back().second.disposition == gw::Disposition::Delivered);
+    CHECK(b.relay->notices_written() == 0);
+}
+
+TEST_CASE("scheduler: at the end of the lifetime the last attempt happens and the recipient expires with a notice",
+          "[scheduler]") {
+    Bench b;
+    b.agent.duration = 0s;
+    b.agent.script["x@full.example"] = {Answer::Defer};
+    b.relay->start();
+    auto id = b.submit("a@docomo.ne.jp", {"x@full.example"});
+    REQUIRE(b.run_until_idle());
+    auto offsets = attempt_offsets(b.agent, id, t0);
+    REQUIRE_FALSE(offsets.empty());
+    CHECK(offsets.back() == Duration(2h));  // the lifetime: never scheduled past it, attempted at it
+    auto results = b.events.of<gw::AttemptResult>();
+    REQUIRE_FALSE(results.empty());
+    CHECK(results.back().second.disposition == gw::Disposition::Expired);
+    auto notices = b.events.of<gw::NoticeWritten>();
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].first == t0 + 2h);
+    CHECK(notices[0].second.kind == gw::NoticeKind::Failure);
+    CHECK(notices[0].second.handset == "a@docomo.ne.jp");
+    CHECK(b.relay->queue().messages() == 0);
+}
+
+TEST_CASE("scheduler: a permanent failure bounces at once, with one notice per failed recipient", "[scheduler]") {
+    Bench b;
+    b.agent.script["x@isp.example"] = {Answer::Bounce};
+    b.agent.script["y@isp.example"] = {Answer::Bounce};
+    b.relay->start();
+    b.submit("a@docomo.ne.jp", {"x@isp.example", "y@isp.example", "z@isp.example"});
+    REQUIRE(b.run_until_idle());
+    CHECK(b.agent.calls.size() == 1);
+    auto notices = b.events.of<gw::NoticeWritten>();
+    REQUIRE(notices.size() == 2);
+    for (const auto& [at, n] : notices) {
+        CHECK(at == t0 + 10s);
+        CHECK(n.claims == gw::Claim::UserUnknown);  // the accurate policy names the cause
+    }
+    CHECK(b.relay->notices_written() == 2);
+}
+
+TEST_CASE("scheduler: the null sender gets no notice", "[scheduler]") {
+    Bench b;
+    b.agent.script["x@isp.example"] = {Answer::Bounce};
+    b.relay->start();
+    b.submit("", {"x@isp.example"});
+    REQUIRE(b.run_until_idle());
+    CHECK(b.events.of<gw::NoticeWritten>().empty());
+    CHECK(b.relay->notices_written() == 0);
+}
+
+TEST_CASE("scheduler: max_sessions and destination_concurrency bound the jobs in flight", "[scheduler]") {
+    SECTION("one destination: its concurrency limit") {
+        auto s = Bench::defaults();
+        s.limits.destination_concurrency = 3;
+        Bench b(s);
+        b.relay->start();
+        for (int i = 0; i < 10; ++i) b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@one.example"});
+        REQUIRE(b.run_until_idle());
+        CHECK(b.agent.calls.size() == 10);
+        CHECK(b.agent.max_in_flight == 3);
+        // Three waves of 10 s and a fourth with one job: 40 s of virtual time.
+        CHECK(b.clock.now() == t0 + 40s);
+    }
+    SECTION("many destinations: the session limit") {
+        auto s = Bench::defaults();
+        s.limits.max_sessions = 4;
+        Bench b(s);
+        b.relay->start();
+        for (int i = 0; i < 10; ++i) b.submit("a@docomo.ne.jp", {"r@d" + std::to_string(i) + ".example"});
+        REQUIRE(b.run_until_idle());
+        CHECK(b.agent.calls.size() == 10);
+        CHECK(b.agent.max_in_flight == 4);
+    }
+}
+
+TEST_CASE("scheduler: operators' edits while a job is in flight", "[scheduler]") {
+    Bench b;
+    b.agent.duration = 1min;
+    b.agent.script["x@full.example"] = {Answer::Defer, Answer::Deliver};
+    b.relay->start();
+    auto id = b.submit("a@docomo.ne.jp", {"x@full.example"});
+    b.run_for(30s);  // the first attempt is in flight
+    REQUIRE(b.relay->in_flight() == 1);
+
+    SECTION("delete is refused while a recipient is in flight, and the attempt settles normally") {
+        auto edit = b.relay->admin().remove(id);
+        CHECK(edit.error == gw::QueueEditError::InFlight);
+        CHECK(b.relay->queue().find(id) != nullptr);
+        REQUIRE(b.run_until_idle());
+        CHECK(attempt_offsets(b.agent, id, t0) == std::vector<Duration>{0s, 6min});  // 1 min + 5 min backoff
+    }
+    SECTION("retry-now of an in-flight message changes nothing; once deferred it makes it due at once") {
+        auto edit = b.relay->admin().retry_now(id);
+        CHECK(edit.ok());
+        CHECK(edit.affected == 0);
+        b.run_for(1min);  // the attempt ends (deferred to +6 min)
+        REQUIRE(b.relay->in_flight() == 0);
+        auto now = b.clock.now();
+        edit = b.relay->admin().retry_now(id);
+        CHECK(edit.ok());
+        CHECK(edit.affected == 1);
+        REQUIRE(b.run_until_idle());
+        auto offsets = attempt_offsets(b.agent, id, t0);
+        REQUIRE(offsets.size() == 2);
+        CHECK(offsets[1] == now - t0);  // at once, not at +6 min
+    }
+    SECTION("delete of a waiting message: gone, no notice, nothing more attempted") {
+        b.run_for(1min);
+        REQUIRE(b.relay->in_flight() == 0);
+        auto edit = b.relay->admin().remove(id);
+        CHECK(edit.ok());
+        CHECK(edit.affected == 1);
+        CHECK(b.relay->admin().remove(id).error == gw::QueueEditError::NoSuchMessage);
+        REQUIRE(b.run_until_idle());
+        CHECK(b.agent.calls.size() == 1);
+        CHECK(b.events.of<gw::NoticeWritten>().empty());
+    }
+}
+
+TEST_CASE("scheduler: a delay warning goes out once, after delay_warning, and the message still delivers",
+          "[scheduler]") {
+    auto s = Bench::defaults();
+    s.retry.delay_warning = 30min;
+    Bench b(s);
+    b.agent.duration = 0s;
+    b.agent.script["x@full.example"] = {Answer::Defer, Answer::Defer, Answer::Defer, Answer::Defer, Answer::Deliver};
+    b.relay->start();
+    b.submit("a@docomo.ne.jp", {"x@full.example"});
+    REQUIRE(b.run_until_idle());
+    auto notices = b.events.of<gw::NoticeWritten>();
+    REQUIRE(notices.size() == 1);
+    CHECK(notices[0].first == t0 + 30min);
+    CHECK(notices[0].second.kind == gw::NoticeKind::Delay);
+    CHECK(b.events.of<gw::AttemptResult>().back().second.disposition == gw::Disposition::Delivered);
+}
+
+TEST_CASE("scheduler: a notice that cannot be written is retried with backoff and written once", "[scheduler]") {
+    Bench b;
+    b.agent.script["x@isp.example"] = {Answer::Bounce};
+    // The handset's Maildir path is taken by a file: every write fails until it is removed.
+    const auto blocked = b.settings.mailboxes / "a@docomo.ne.jp";
+    std::filesystem::create_directories(b.settings.mailboxes);
+    { std::ofstream(blocked) << "not a Maildir"; }
+    b.relay->start();
+    b.submit("a@docomo.ne.jp", {"x@isp.example"});
+    b.run_for(20min);  // tries at +10 s, +5 min 10 s, +15 min 10 s
+    auto failed = b.events.of<gw::NoticeFailed>();
+    REQUIRE(failed.size() == 3);
+    CHECK(failed[0].first == t0 + 10s);
+    CHECK(failed[1].first == t0 + 10s + 5min);
+    CHECK(failed[2].first == t0 + 10s + 15min);
+    CHECK(b.relay->notices_pending() == 1);
+    CHECK(b.events.of<gw::NoticeWritten>().empty());
+    CHECK_FALSE(b.relay->idle());
+    std::filesystem::remove(blocked);
+    REQUIRE(b.run_until_idle());
+    auto written = b.events.of<gw::NoticeWritten>();
+    REQUIRE(written.size() == 1);
+    CHECK(written[0].first == t0 + 10s + 35min);  // the next try: backoff 20 min after the third
+    CHECK(b.relay->notice_errors() == 3);
+    CHECK(b.relay->notices_written() == 1);
+}
+
+TEST_CASE("scheduler: recovery from the spool resumes each recipient where it stood", "[scheduler]") {
+    TempDir spool_dir;
+    gw::MessageId waiting = 0;
+    {
+        auto opened = gw::Spool::open(spool_dir.path());  // outlives the relay that writes to it
+        REQUIRE(opened.spool);
+        Bench b;
+        b.agent.duration = 0s;
+        b.agent.script["x@full.example"] = {Answer::Defer};
+        b.relay->recover(*opened.spool);
+        b.relay->start();
+        waiting = b.submit("a@docomo.ne.jp", {"x@full.example", "y@fine.example"});
+        b.run_for(1min);  // x deferred to +5 min, y delivered
+        REQUIRE(b.agent.calls.size() == 2);
+    }
+    auto opened = gw::Spool::open(spool_dir.path());
+    REQUIRE(opened.spool);
+    Bench b;  // a new process: the same spool, a clock a little later
+    b.agent.duration = 0s;
+    b.clock.advance_to(t0 + 2min);
+    CHECK(b.relay->recover(*opened.spool) == 1);
+    b.relay->start();
+    REQUIRE(b.run_until_idle());
+    REQUIRE(b.agent.calls.size() == 1);  // only x: y was delivered before the restart
+    CHECK(b.agent.calls[0].message == waiting);
+    CHECK(b.agent.calls[0].domain == "full.example");
+    CHECK(b.agent.calls[0].attempt == 2);
+    CHECK(b.agent.calls[0].at == t0 + 5min);  // its recorded due time, not the restart's
+    CHECK(b.relay->interrupted_attempts() == 0);
+}
