@@ -24,8 +24,26 @@ AddressProblem problem(AddressProblemKind k, AddressPart part, std::size_t pos, 
     return AddressProblem{k, part, pos, octet, count};
 }
 
+// Under RFC 6531 §3.3 a well-formed UTF-8 character is one atext / qtextSMTP; returns the octets
+// it spans (0: not such a character), and reports malformed 8-bit octets as BadUtf8.
+// Without SMTPUTF8 a well-formed character is one eight_bit problem (not one per octet).
+std::size_t utf8_char(std::string_view s, std::size_t i, bool utf8, std::vector<AddressProblem>& out) {
+    if (!is_eight_bit(static_cast<unsigned char>(s[i]))) return 0;
+    const auto n = utf8_non_ascii_length(s, i);
+    if (!utf8) {
+        if (n == 0) return 0;
+        out.push_back(AddressProblem{AddressProblemKind::EightBit, AddressPart::LocalPart, i,
+                                     static_cast<unsigned char>(s[i]), n});
+        return n;
+    }
+    if (n) return n;
+    out.push_back(AddressProblem{AddressProblemKind::BadUtf8, AddressPart::LocalPart, i,
+                                 static_cast<unsigned char>(s[i]), 0});
+    return 1;
+}
+
 // The dot-atom checks of RFC 5322 §3.2.3 / §3.4.1 on an unquoted local part.
-void check_dot_atom(std::string_view local, std::vector<AddressProblem>& out) {
+void check_dot_atom(std::string_view local, std::vector<AddressProblem>& out, bool utf8 = false) {
     using K = AddressProblemKind;
     constexpr auto L = AddressPart::LocalPart;
     if (local.empty()) {
@@ -42,6 +60,10 @@ void check_dot_atom(std::string_view local, std::vector<AddressProblem>& out) {
             i += run;
             continue;
         }
+        if (auto n = utf8_char(local, i, utf8, out)) {
+            i += n;
+            continue;
+        }
         if (is_control(c)) out.push_back(problem(K::ControlCharacter, L, i, c));
         else if (is_eight_bit(c)) out.push_back(problem(K::EightBit, L, i, c));
         else if (!is_atext(c)) out.push_back(problem(K::CharacterNotAllowed, L, i, c));
@@ -50,14 +72,14 @@ void check_dot_atom(std::string_view local, std::vector<AddressProblem>& out) {
     if (local.back() == '.') out.push_back(problem(K::TrailingDot, L, local.size() - 1));
 }
 
-bool dot_atom_clean(std::string_view value) {
+bool dot_atom_clean(std::string_view value, bool utf8) {
     std::vector<AddressProblem> p;
-    check_dot_atom(value, p);
+    check_dot_atom(value, p, utf8);
     return p.empty();
 }
 
 // RFC 5321 §4.1.2 Quoted-string: qtextSMTP and quoted-pairSMTP (backslash + printable ASCII).
-void check_quoted(std::string_view local, std::string& value, std::vector<AddressProblem>& out) {
+void check_quoted(std::string_view local, std::string& value, std::vector<AddressProblem>& out, bool utf8) {
     using K = AddressProblemKind;
     constexpr auto L = AddressPart::LocalPart;
     std::size_t close = std::string_view::npos;
@@ -70,6 +92,7 @@ void check_quoted(std::string_view local, std::string& value, std::vector<Addres
                 continue;
             }
             const auto d = static_cast<unsigned char>(local[i + 1]);
+            // RFC 6531 §3.3 widens qtextSMTP only: a quoted-pair stays printable ASCII.
             if (is_eight_bit(d)) out.push_back(problem(K::EightBit, L, i + 1, d));
             value.push_back(static_cast<char>(d));
             i += 2;
@@ -78,6 +101,11 @@ void check_quoted(std::string_view local, std::string& value, std::vector<Addres
         if (c == '"') {
             close = i;
             break;
+        }
+        if (auto n = utf8_char(local, i, utf8, out)) {
+            value.append(local.substr(i, n));
+            i += n;
+            continue;
         }
         if (is_control(c)) out.push_back(problem(K::ControlCharacter, L, i, c));
         else if (is_eight_bit(c)) out.push_back(problem(K::EightBit, L, i, c));
@@ -155,17 +183,21 @@ void check_domain(std::string_view d, std::vector<AddressProblem>& out) {
     }
 }
 
-// Bytes shown to people: control and 8-bit octets as \xNN, so that words never carry raw bytes.
+// Bytes shown to people: control octets and 8-bit octets that are not well-formed UTF-8 as \xNN,
+// so that words never carry raw bytes; a UTF-8 address (RFC 6531) is shown as its characters.
 std::string shown(std::string_view s) {
     std::string out;
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (is_control(c) || is_eight_bit(c)) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (const auto n = utf8_non_ascii_length(s, i)) {
+            out.append(s.substr(i, n));
+            i += n - 1;
+        } else if (is_control(c) || is_eight_bit(c)) {
             char buf[8];
             std::snprintf(buf, sizeof buf, "\\x%02X", c);
             out += buf;
         } else {
-            out.push_back(ch);
+            out.push_back(s[i]);
         }
     }
     return out;
@@ -240,6 +272,7 @@ std::string_view to_string(AddressProblemKind k) {
     case K::LocalPartTooLong: return "local_part_too_long";
     case K::ControlCharacter: return "control_character";
     case K::EightBit: return "eight_bit";
+    case K::BadUtf8: return "bad_utf8";
     case K::UnbalancedQuote: return "unbalanced_quote";
     case K::TextAfterQuotedString: return "text_after_quoted_string";
     case K::BadQuotedPair: return "bad_quoted_pair";
@@ -269,8 +302,23 @@ std::string_view to_string(AddressVerdict v) {
 }
 
 bool AddressCheck::needs_smtputf8() const {
-    return std::any_of(problems.begin(), problems.end(),
-                       [](const AddressProblem& p) { return p.kind == AddressProblemKind::EightBit; });
+    return std::any_of(input.begin(), input.end(), [](char c) { return is_eight_bit(static_cast<unsigned char>(c)); });
+}
+
+std::size_t utf8_non_ascii_length(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+    auto tail = [](unsigned char c) { return c >= 0x80 && c <= 0xBF; };
+    const unsigned char c = at(0);
+    if (c >= 0xC2 && c <= 0xDF) return tail(at(1)) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return at(1) >= lo && at(1) <= hi && tail(at(2)) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return at(1) >= lo && at(1) <= hi && tail(at(2)) && tail(at(3)) ? 4 : 0;
+    }
+    return 0;
 }
 
 std::string quote_local_part(std::string_view value) {
@@ -283,8 +331,10 @@ std::string quote_local_part(std::string_view value) {
     return out;
 }
 
-AddressCheck check_address(std::string_view address) {
+AddressCheck check_address(std::string_view address, AddressSyntax syntax) {
+    const bool utf8 = syntax == AddressSyntax::Smtputf8;
     AddressCheck c;
+    c.smtputf8 = utf8;
     c.input = std::string(address.substr(0, max_address_octets));
     if (address.size() > max_address_octets) {
         c.problems.push_back(problem(AddressProblemKind::TooLong, AddressPart::Address, max_address_octets, 0,
@@ -301,10 +351,10 @@ AddressCheck check_address(std::string_view address) {
     c.domain = std::string(address.substr(at + 1));
     if (!c.local_part.empty() && c.local_part.front() == '"') {
         c.was_quoted = true;
-        check_quoted(c.local_part, c.local_value, c.problems);
+        check_quoted(c.local_part, c.local_value, c.problems, utf8);
     } else {
         c.local_value = c.local_part;
-        check_dot_atom(c.local_part, c.problems);
+        check_dot_atom(c.local_part, c.problems, utf8);
     }
     const bool only_quotable = std::all_of(c.problems.begin(), c.problems.end(),
                                            [](const AddressProblem& p) { return repaired_by_quoting(p.kind); });
@@ -319,7 +369,7 @@ AddressCheck check_address(std::string_view address) {
     const bool clean = c.problems.empty();
     const bool quotable = std::all_of(c.problems.begin(), c.problems.end(),
                                       [](const AddressProblem& p) { return repaired_by_quoting(p.kind); });
-    if (clean && c.was_quoted && !dot_atom_clean(c.local_value)) {
+    if (clean && c.was_quoted && !dot_atom_clean(c.local_value, utf8)) {
         // A valid quoted-string whose content is not a dot-atom: it must stay quoted.
         c.verdict = AddressVerdict::QuotedOnly;
         c.quoted_form = quoted + "@" + c.domain;
@@ -406,8 +456,16 @@ std::string describe(const AddressProblem& p, Language lang) {
         return ja ? pos + "文字目に制御文字（" + ch + "）があります"
                   : "contains the control character " + ch + " at position " + pos;
     case K::EightBit:
+        if (p.count > 1)  // one well-formed UTF-8 character of `count` octets
+            return ja ? pos + "オクテット目に UTF-8 の文字（" + count + "オクテット、先頭 " + ch +
+                            "）があり、SMTPUTF8（RFC 6531）が必要です"
+                      : "contains a UTF-8 character (" + count + " octets, first " + ch + ") at position " + pos +
+                            ", which needs SMTPUTF8 (RFC 6531)";
         return ja ? pos + "文字目に8ビット文字（" + ch + "）があり、SMTPUTF8（RFC 6531）が必要です"
                   : "contains the 8-bit octet " + ch + " at position " + pos + ", which needs SMTPUTF8 (RFC 6531)";
+    case K::BadUtf8:
+        return ja ? pos + "文字目のオクテット（" + ch + "）は正しい UTF-8 ではありません（RFC 3629）"
+                  : "has the octet " + ch + " at position " + pos + ", which is not well-formed UTF-8 (RFC 3629)";
     case K::UnbalancedQuote: return ja ? "引用符（\"）が閉じていません" : "opens a quoted string that never closes";
     case K::TextAfterQuotedString:
         return ja ? "引用符で囲んだ部分の後ろ（" + pos + "文字目）に文字があります"
@@ -465,7 +523,11 @@ std::string explain(const AddressCheck& c, Language lang) {
     std::string out = (ja ? "アドレス: " : "address: ") + shown(c.input) + "\n";
     switch (c.verdict) {
     case AddressVerdict::DotAtom:
-        out += ja ? "判定: 有効（dot-atom、RFC 5322 §3.4.1）\n" : "verdict: valid dot-atom (RFC 5322 §3.4.1)\n";
+        if (c.smtputf8 && c.needs_smtputf8())
+            out += ja ? "判定: SMTPUTF8 で有効（UTF-8 の dot-atom、RFC 6531 §3.3）\n"
+                      : "verdict: valid with SMTPUTF8 (UTF-8 dot-atom, RFC 6531 §3.3)\n";
+        else
+            out += ja ? "判定: 有効（dot-atom、RFC 5322 §3.4.1）\n" : "verdict: valid dot-atom (RFC 5322 §3.4.1)\n";
         break;
     case AddressVerdict::QuotedOnly:
         out += ja ? "判定: 引用符で囲んだ形でのみ有効（RFC 5321 §4.1.2）\n"
@@ -492,7 +554,14 @@ std::string explain(const AddressCheck& c, Language lang) {
     } else if (c.verdict == AddressVerdict::QuotedOnly) {
         out += explain_local_part(c, lang) + "\n";
     }
-    if (c.needs_smtputf8())
+    if (c.needs_smtputf8() && c.smtputf8)
+        out += ja ? "SMTPUTF8（RFC 6531 §3.3）の文法で判定しました。このアドレスは MAIL FROM に SMTPUTF8 を付けた"
+                    "トランザクションでのみ送れます。SMTPUTF8 を提示しないサーバーには送れず、5.6.7 で返送されます"
+                    "（RFC 6531 §3.2）。\n"
+                  : "checked under SMTPUTF8's grammar (RFC 6531 §3.3): it travels only in a transaction opened with "
+                    "MAIL FROM:<...> SMTPUTF8; a server that does not offer SMTPUTF8 must not be sent it, and "
+                    "the recipient bounces with 5.6.7 (RFC 6531 §3.2).\n";
+    else if (c.needs_smtputf8())
         out += ja ? "8ビット文字を含むアドレスには SMTPUTF8（RFC 6531）が必要です。\n"
                   : "an address with 8-bit octets needs SMTPUTF8 (RFC 6531).\n";
     return out;

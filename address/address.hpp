@@ -33,7 +33,8 @@ enum class AddressProblemKind {
     EmptyLocalPart,
     LocalPartTooLong,     // count = octets (of the form that would be sent)
     ControlCharacter,     // octet < 0x20 or 0x7f: no SMTP address may carry it
-    EightBit,             // octet >= 0x80: needs SMTPUTF8 (RFC 6531)
+    EightBit,             // octet >= 0x80: needs SMTPUTF8 (RFC 6531); in the domain, an IDNA A-label
+    BadUtf8,              // with SMTPUTF8: octets >= 0x80 that are not well-formed UTF-8 (RFC 3629)
     UnbalancedQuote,      // '"' opens a quoted-string that never closes
     TextAfterQuotedString,// the quoted-string is not the whole local part
     BadQuotedPair,        // '\' at the end, or before a control character
@@ -81,10 +82,20 @@ struct AddressCheck {
     // `"p..q."@docomo.ne.jp` when the verdict is QuotedOnly (RFC 5321 quoted-string, with `"` and
     // `\` backslash-escaped); the input itself when DotAtom; empty when Invalid.
     std::string quoted_form;
+    bool smtputf8 = false;  // checked under RFC 6531's grammar (the SMTPUTF8 MAIL parameter)
+    // Any octet >= 0x80: the address may travel only in an SMTPUTF8 transaction (RFC 6531 §3.2).
     bool needs_smtputf8() const;
 };
 
-AddressCheck check_address(std::string_view address);
+// Which grammar applies: plain RFC 5321, or RFC 6531 §3.3's (a transaction opened with the SMTPUTF8
+// MAIL parameter), where UTF8-non-ascii (RFC 6532 §3.1) joins atext and qtextSMTP in the local part.
+// Domains stay ASCII either way: a U-label is reported as eight_bit (send its A-label).
+enum class AddressSyntax { Ascii, Smtputf8 };
+
+AddressCheck check_address(std::string_view address, AddressSyntax syntax = AddressSyntax::Ascii);
+// The length of the well-formed UTF8-non-ascii sequence (RFC 3629 §4: 2 to 4 octets, no overlongs,
+// no surrogates, nothing above U+10FFFF) that starts at s[i]; 0 when there is none.
+std::size_t utf8_non_ascii_length(std::string_view s, std::size_t i);
 
 // RFC 5321 §4.1.2 quoted-string of a local-part value: `p..q.` → `"p..q."`, `a"b` → `"a\"b"`.
 std::string quote_local_part(std::string_view value);
@@ -94,6 +105,7 @@ enum class LocalPartMode {
     Pass,    // send the raw form (the 2009 relay's behaviour)
     Quote,   // send the quoted-string form (Postfix's smtp_quote_rfc821_envelope=yes)
     Reject,  // refuse at intake with 553 5.1.7 (sender) / 553 5.1.3 (recipient) and a reason
+    // An address that needs SMTPUTF8 and is valid under it passes in every mode (RFC 6531 §3.3).
 };
 std::string_view to_string(LocalPartMode m);
 std::optional<LocalPartMode> local_part_mode_from_string(std::string_view s);

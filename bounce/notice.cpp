@@ -2,6 +2,7 @@
 
 #include "clock/duration.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -82,6 +83,14 @@ std::string dsn_address(std::string_view address) {
     }
     return out;
 }
+
+bool has_non_ascii(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// RFC 6533 §3: a UTF-8 address (RFC 6531) is of address type "utf-8", written in the ASCII
+// delivery-status part as utf-8-addr-xtext; an ASCII one stays "rfc822" (RFC 3464 §2.3.2).
+std::string address_type(std::string_view address) { return has_non_ascii(address) ? "utf-8; " : "rfc822; "; }
 
 // addr-spec for a header (RFC 5322 §3.4.1): a local part that is not a dot-atom
 // ("p..q.", the 2009 handsets) is written as a quoted-string.
@@ -233,8 +242,8 @@ std::string delivery_status(const HandsetNotice& n, bool& truncated) {
         }
         s += kCrlf;  // RFC 3464 §2.1: a blank line before each recipient's fields
         if (!r.original_recipient.empty())
-            s += fold_field("Original-Recipient", "rfc822; " + dsn_address(r.original_recipient));
-        s += fold_field("Final-Recipient", "rfc822; " + dsn_address(r.final_recipient));
+            s += fold_field("Original-Recipient", address_type(r.original_recipient) + dsn_address(r.original_recipient));
+        s += fold_field("Final-Recipient", address_type(r.final_recipient) + dsn_address(r.final_recipient));
         s += fold_field("Action", to_string(r.action));
         s += fold_field("Status", ascii_only(r.status));
         if (!r.remote_mta.empty()) {
@@ -309,7 +318,19 @@ std::string notice_message_id(TimePoint date, std::uint64_t sequence, std::strin
     return buf + host_token(hostname) + ">";
 }
 
-NoticeMessage render_notice(const HandsetNotice& n) {
+NoticeMessage render_notice(const HandsetNotice& notice) {
+    // RFC 6533 / RFC 6532: a notice about UTF-8 addresses is written in UTF-8 (subject and text);
+    // ISO-2022-JP cannot carry every character such an address may hold.
+    bool utf8_addresses = has_non_ascii(notice.to_address) ||
+                          std::any_of(notice.recipients.begin(), notice.recipients.end(), [](const NoticeRecipient& x) {
+                              return has_non_ascii(x.final_recipient) || has_non_ascii(x.original_recipient);
+                          });
+    HandsetNotice utf8_copy;
+    if (utf8_addresses && notice.charset != Charset::Utf8) {
+        utf8_copy = notice;
+        utf8_copy.charset = Charset::Utf8;
+    }
+    const HandsetNotice& n = utf8_addresses && notice.charset != Charset::Utf8 ? utf8_copy : notice;
     NoticeMessage r;
     r.message_id = notice_message_id(n.date, n.sequence, n.hostname);
 

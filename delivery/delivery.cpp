@@ -21,12 +21,17 @@ namespace {
 // A session that ended before any transaction could start: move on to the next host.
 bool try_next_host_after_open(const smtp::SessionStatus& st) { return !st.ok; }
 
+// RFC 6531 §3.2: the address needs SMTPUTF8 and this host did not offer it. Final for the attempt,
+// as Postfix treats it (dsn=5.6.7, bounced): not a stale session, not a reason to walk the MX list.
+bool refused_for_smtputf8(const smtp::RecipientOutcome& o) { return o.net == smtp::NetError::Smtputf8NotOffered; }
+
 // A transaction that the next host might accept: every recipient failed at MAIL with a 4xx or a
 // network error before RCPT (Postfix: a 4xx at MAIL tries the next MX host).
 bool try_next_host_after_send(const std::vector<smtp::RecipientOutcome>& outs) {
     if (outs.empty()) return false;
     for (const auto& o : outs) {
         if (o.delivered()) return false;
+        if (refused_for_smtputf8(o)) return false;
         if (o.stage != smtp::Stage::Mail) return false;
         if (o.reply && o.reply->permanent()) return false;
     }
@@ -93,7 +98,7 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
     if (auto s = sessions_.take(job.domain)) {
         auto outs = co_await s->client->send(msg);
         bool stale = !outs.empty() && std::all_of(outs.begin(), outs.end(), [](const smtp::RecipientOutcome& o) {
-            return o.stage == smtp::Stage::Mail && !o.reply;
+            return o.stage == smtp::Stage::Mail && !o.reply && !refused_for_smtputf8(o);
         });
         smtp::SessionStatus ok;
         auto remote = s->remote;

@@ -179,7 +179,8 @@ std::string verdict(const AuditRow& r) {
 }
 
 std::string pad(std::string s, std::size_t width) {
-    if (s.size() < width) s.append(width - s.size(), ' ');
+    // At least one space, so that a value as wide as its column never runs into the next one.
+    s.append(s.size() < width ? width - s.size() : 1, ' ');
     return s;
 }
 

@@ -155,6 +155,15 @@ std::vector<FailureCase> build() {
                      both(R"({"rcpt": {"reply": "500 5.5.1 Command unrecognized"}})")));
     v.push_back(make("rcpt-550-policy", FC::PolicyViolation, "the MX refuses the recipient by a site policy that names no finer cause",
                      both(R"({"rcpt": {"reply": "550 5.7.1 Refused by administrative prohibition"}})")));
+    // SMTPUTF8 (RFC 6531): a UTF-8 sender, a remote that does not offer SMTPUTF8 (the scripts' default
+    // capabilities leave it out), and one that refuses the UTF-8 sender itself with 553 5.6.7.
+    v.push_back(make("mail-smtputf8-not-offered", FC::Smtputf8NotOffered,
+                     "the sender's address is UTF-8 and the MX does not offer SMTPUTF8 (RFC 6531 §3.2)", both("{}"),
+                     "bob@isp.example", "\u30e6\u30fc\u30b6\u30fc@docomo.ne.jp"));
+    v.push_back(make("mail-553-567", FC::Smtputf8NotOffered, "the MX refuses the UTF-8 sender address (RFC 6531 §3.5)",
+                     both(R"({"capabilities": ["PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"],
+                              "mail": {"reply": "553 5.6.7 Non-ASCII addresses not permitted for that sender"}})"),
+                     "bob@isp.example", "\u30e6\u30fc\u30b6\u30fc@docomo.ne.jp"));
     v.push_back(make("rcpt-550-recipient-rule", FC::RecipientFilter, "the recipient accepts mail only from chosen senders",
                      both(R"({"rcpt": {"reply": "550 5.7.1 Message rejected due to user rules"}})")));
     return v;

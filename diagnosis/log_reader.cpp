@@ -178,6 +178,13 @@ bool read_postfix_reason(std::string_view text, Finding& f) {
         f.net = NetError::TooLarge;
         return true;
     }
+    if (contains(t, "SMTPUTF8 is required, but was not offered")) {  // Postfix, dsn=5.6.7
+        const auto host = t.find("by host ");
+        if (host != std::string_view::npos) split_peer(t.substr(host + 8), f.remote_host, f.remote_ip);
+        f.stage = Stage::Mail;
+        f.net = NetError::Smtputf8NotOffered;
+        return true;
+    }
     if (auto r = parse_reply_text(t)) {  // status=sent (250 2.0.0 Ok: queued as …)
         f.reply = r;
         f.stage = r->positive() ? Stage::Done : f.stage;

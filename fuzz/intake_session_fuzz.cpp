@@ -15,10 +15,23 @@ using namespace relaylab::smtp;
 
 namespace {
 
+bool non_ascii(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+    return false;
+}
+
 struct AcceptAll final : ServerPolicy {
+    bool smtputf8_offered = false;
     Decision on_message(const Envelope& env, std::string_view body) override {
         FUZZ_CHECK(!env.rcpt_to.empty() && env.rcpt_to.size() <= 4);
         FUZZ_CHECK(body.size() <= 512);
+        // RFC 6531 §3.4/§3.5: an offering session lets a UTF-8 path through only with SMTPUTF8.
+        if (smtputf8_offered && !env.mail_params.smtputf8) {
+            FUZZ_CHECK(!non_ascii(env.mail_from));
+            for (const auto& r : env.rcpt_to) FUZZ_CHECK(!non_ascii(r));
+        }
+        if (!smtputf8_offered) FUZZ_CHECK(!env.mail_params.smtputf8);
         return {};
     }
 };
@@ -45,6 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.max_message_bytes = 512;
     config.max_recipients = 4;
     config.max_errors = 1000;
+    // The first byte's high bit: a session that offers SMTPUTF8 (RFC 6531), as the gateway's intake does.
+    policy.smtputf8_offered = (data[0] & 0x80) != 0;
+    if (policy.smtputf8_offered) config.capabilities.push_back("SMTPUTF8");
     ServerSession session(policy, config);
     ServerActions a = session.start();
     std::size_t chunk = 1 + data[0] % 32;

@@ -27,6 +27,9 @@ public:
     }
 
     Decision on_mail(const smtp::ClientCommand& cmd) override {
+        // RFC 6531 §3.4: SMTPUTF8 on MAIL opens RFC 6531 §3.3's grammar for the whole transaction.
+        // (Without it the session core has already refused a non-ASCII path with 553 5.6.7.)
+        syntax_ = cmd.params.smtputf8 ? AddressSyntax::Smtputf8 : AddressSyntax::Ascii;
         if (cmd.path.empty()) return {};  // the null sender is allowed (RFC 5321 §4.5.5)
         return check(cmd.path, AddressRole::Sender, 250, "2.1.0 Ok");
     }
@@ -57,7 +60,7 @@ public:
 
 private:
     Decision check(const std::string& path, AddressRole role, int ok_code, const char* ok_text) {
-        auto verdict = check_address(path);
+        auto verdict = check_address(path, syntax_);
         auto decision = envelope_form(verdict, settings_.local_part, role);
         if (decision.refusal) {
             const auto& r = *decision.refusal;
@@ -79,6 +82,7 @@ private:
     std::shared_ptr<const IntakeSettings> shared_;
     const IntakeSettings& settings_;
     smtp::ConnectionInfo info_;
+    AddressSyntax syntax_ = AddressSyntax::Ascii;
 };
 
 // The session's Commit step: the queue makes the message's records durable (one fdatasync covers
@@ -116,7 +120,7 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
     cfg.max_line = settings.limits.max_line_length;
     cfg.idle_timeout = settings.limits.idle_timeout;
     cfg.capabilities = {"PIPELINING", "SIZE " + std::to_string(settings.limits.max_message_size), "8BITMIME",
-                        "ENHANCEDSTATUSCODES"};
+                        "SMTPUTF8", "ENHANCEDSTATUSCODES"};
     auto shared = std::make_shared<const IntakeSettings>(std::move(settings));
     listener_ = std::make_unique<smtp::Listener>(
         ex, clock, ip, port, cfg,

@@ -94,6 +94,7 @@ std::string_view connect_words(NetError e) {
     case NetError::None:
     case NetError::Protocol:
     case NetError::TooLarge:
+    case NetError::Smtputf8NotOffered:
     case NetError::Local: return "Local error";
     }
     return "Local error";
@@ -126,6 +127,8 @@ struct ReasonWords {
         case NetError::ConnectTimeout: return "conversation with " + who + " timed out" + while_;
         case NetError::Protocol: return "host " + who + " sent a malformed reply" + while_;
         case NetError::TooLarge: return "message exceeds the size limit of server " + who;
+        // Postfix's words (smtp_proto.c), with dsn=5.6.7.
+        case NetError::Smtputf8NotOffered: return "SMTPUTF8 is required, but was not offered by host " + who;
         case NetError::ConnectRefused:
         case NetError::Unreachable: return "connect to " + who + ": " + std::string(connect_words(r.error));
         case NetError::None:

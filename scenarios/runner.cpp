@@ -58,6 +58,41 @@ std::map<std::string, std::string> delivery_status_fields(const std::string& not
 
 namespace {
 
+// The address of a Final-Recipient field: "rfc822; a@b" → "a@b"; RFC 6533 §3 "utf-8; " with
+// utf-8-addr-xtext (\x{30E6}…) → the UTF-8 address, so that expectations name it as written.
+std::string dsn_address_value(const std::string& field) {
+    if (field.rfind("rfc822; ", 0) == 0) return field.substr(8);
+    if (field.rfind("utf-8; ", 0) != 0) return field;
+    std::string out;
+    std::string_view v = std::string_view(field).substr(7);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        std::size_t close = v.substr(i).rfind("\\x{", 0) == 0 ? v.find('}', i) : std::string_view::npos;
+        unsigned long cp = 0;
+        bool ok = close != std::string_view::npos && close > i + 3 && close - i - 3 <= 6;
+        for (std::size_t k = i + 3; ok && k < close; ++k) {
+            char c = v[k];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            ok = d >= 0;
+            cp = cp * 16 + static_cast<unsigned long>(d < 0 ? 0 : d);
+        }
+        if (!ok || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            out += v[i];
+            continue;
+        }
+        if (cp < 0x80) out += static_cast<char>(cp);
+        else if (cp < 0x800) out += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+        else if (cp < 0x10000)
+            out += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                    static_cast<char>(0x80 | (cp & 0x3F))};
+        else
+            out += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
+                    static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+        i = close;
+    }
+    return out;
+}
+
+
 std::array<std::uint8_t, 4> v4_bytes(const std::string& ip) { return asio::ip::make_address_v4(ip).to_bytes(); }
 
 std::string v4_text(const std::array<std::uint8_t, 4>& b) { return asio::ip::address_v4(b).to_string(); }
@@ -235,10 +270,7 @@ private:
             ss << in.rdbuf();
             rec.delivery_status = delivery_status_fields(ss.str());
             auto fr = rec.delivery_status.find("Final-Recipient");
-            if (fr != rec.delivery_status.end()) {
-                const std::string prefix = "rfc822; ";
-                rec.final_recipient = fr->second.rfind(prefix, 0) == 0 ? fr->second.substr(prefix.size()) : fr->second;
-            }
+            if (fr != rec.delivery_status.end()) rec.final_recipient = dsn_address_value(fr->second);
         }
         for (auto& l : notice_lines(rec)) line(at, std::move(l));
         rec_.notices.push_back(std::move(rec));

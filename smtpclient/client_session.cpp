@@ -366,6 +366,21 @@ void ClientSession::start_transaction() {
             t.outcomes[i].net = NetError::Local;
         }
     std::size_t size = message_size(t.message.body);
+    // RFC 6531 §3.2: an address with non-ASCII octets goes only to a server that offers SMTPUTF8;
+    // otherwise it is never sent and its recipient fails here (the caller bounces it, 5.6.7). A UTF-8
+    // sender fails the whole transaction; a UTF-8 recipient only itself.
+    bool utf8_sender = has_8bit(t.message.mail_from);
+    if (!caps_.smtputf8 && !unsafe_in_command(t.message.mail_from)) {
+        bool refused = false;
+        for (std::size_t i = 0; i < t.states.size(); ++i) {
+            if (t.states[i] != RcptState::Pending || !(utf8_sender || has_8bit(t.message.recipients[i]))) continue;
+            t.states[i] = RcptState::Failed;
+            t.outcomes[i].stage = utf8_sender ? Stage::Mail : Stage::Rcpt;
+            t.outcomes[i].net = NetError::Smtputf8NotOffered;
+            refused = true;
+        }
+        if (refused) log(now_, '*', "SMTPUTF8 is required, but was not offered by host " + remote_.host + "[" + remote_.ip + "]");
+    }
     if (unsafe_in_command(t.message.mail_from)) {
         fail_transaction(t, Stage::Mail, std::nullopt, NetError::Local, ProtocolError::None, true);
     } else if (caps_.size && caps_.size_limit != 0 && size > caps_.size_limit) {

@@ -60,6 +60,7 @@ std::string_view to_string(NetError e) {
         case NetError::Closed: return "closed";
         case NetError::Protocol: return "protocol";
         case NetError::TooLarge: return "too_large";
+        case NetError::Smtputf8NotOffered: return "smtputf8_not_offered";
         case NetError::Local: return "local";
     }
     return "unknown";

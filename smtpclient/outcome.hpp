@@ -34,6 +34,8 @@ enum class NetError {
     Closed,        // the remote closed the connection (EOF) mid-dialogue
     Protocol,      // the remote's bytes were not a valid reply (see ProtocolError)
     TooLarge,      // message exceeds the remote's announced SIZE
+    // An address needs SMTPUTF8 and the remote did not offer it: never sent (RFC 6531 §3.2).
+    Smtputf8NotOffered,
     Local,         // any other local socket error
 };
 std::string_view to_string(NetError e);

@@ -34,7 +34,25 @@ std::string_view to_string(CloseReason r) {
     return "?";
 }
 
+bool offers(const std::vector<std::string>& capabilities, std::string_view keyword) {
+    for (const auto& c : capabilities) {
+        std::string_view k = std::string_view(c).substr(0, c.find(' '));
+        if (k.size() != keyword.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < k.size() && same; ++i)
+            same = (k[i] | 0x20) == (keyword[i] | 0x20);
+        if (same) return true;
+    }
+    return false;
+}
+
 namespace {
+bool has_non_ascii(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+    return false;
+}
+
 bool positive(const Decision& d, const ServerReply& normal) {
     int code = d.reply ? d.reply->code() : normal.code();
     return d.action == DecisionAction::Reply && code >= 200 && code < 400;
@@ -42,7 +60,7 @@ bool positive(const Decision& d, const ServerReply& normal) {
 }  // namespace
 
 ServerSession::ServerSession(ServerPolicy& policy, ServerConfig config)
-    : policy_(policy), config_(std::move(config)) {}
+    : policy_(policy), config_(std::move(config)), smtputf8_offered_(offers(config_.capabilities, "SMTPUTF8")) {}
 
 ServerActions ServerSession::start() {
     phase_ = Phase::Commands;
@@ -202,6 +220,7 @@ void ServerSession::handle_command(const ClientCommand& cmd) {
             // RFC 1870 §6.2: a declared size over the limit is refused at MAIL.
             if (cmd.params.size && *cmd.params.size > config_.max_message_bytes)
                 return reply_now(ServerReply::single(552, "5.3.4 Message size exceeds fixed limit"));
+            if (auto r = smtputf8_refusal(cmd)) return reply_now(*r);
             Decision d = policy_.on_mail(cmd);
             ServerReply normal = ServerReply::single(250, "2.1.0 Ok");
             if (positive(d, normal)) {
@@ -219,6 +238,7 @@ void ServerSession::handle_command(const ClientCommand& cmd) {
             if (rcpts_tried_ >= config_.max_recipients)
                 return reply_now(ServerReply::single(452, "4.5.3 Error: too many recipients"));
             ++rcpts_tried_;
+            if (auto r = smtputf8_refusal(cmd)) return reply_now(*r);
             Decision d = policy_.on_rcpt(cmd);
             ServerReply normal = ServerReply::single(250, "2.1.5 Ok");
             if (positive(d, normal)) env_.rcpt_to.push_back(cmd.path);
@@ -352,6 +372,19 @@ void ServerSession::reset_transaction() {
     env_.mail_params = {};
     env_.rcpt_to.clear();
     rcpts_tried_ = 0;
+}
+
+std::optional<ServerReply> ServerSession::smtputf8_refusal(const ClientCommand& cmd) const {
+    bool mail = cmd.verb == CommandVerb::Mail;
+    if (mail && cmd.params.smtputf8 && !smtputf8_offered_)
+        return ServerReply::single(555, "5.5.4 Unsupported option: SMTPUTF8");
+    if (!smtputf8_offered_ || !has_non_ascii(cmd.path)) return std::nullopt;
+    // RFC 6531 §3.4: SMTPUTF8 on MAIL opens the UTF-8 syntax for the whole transaction (RCPT too).
+    bool declared = mail ? cmd.params.smtputf8 : env_.mail_params.smtputf8;
+    if (declared) return std::nullopt;
+    // RFC 6531 §3.5: 553 with the enhanced code X.6.7 (RFC 5248).
+    return ServerReply::single(553, mail ? "5.6.7 Non-ASCII addresses not permitted for that sender"
+                                         : "5.6.7 Non-ASCII addresses not permitted for that recipient");
 }
 
 ServerReply ServerSession::ehlo_reply() const {

@@ -37,7 +37,12 @@ struct ServerConfig {
     std::size_t max_errors = default_max_errors;
     Duration idle_timeout = default_idle_timeout;
     bool require_helo = true;  // MAIL before HELO/EHLO gets 503, as Postfix's smtpd_helo_required
+    // With "SMTPUTF8" among the capabilities the session enforces RFC 6531: a MAIL or RCPT path with
+    // non-ASCII octets needs the SMTPUTF8 parameter on MAIL (else 553 5.6.7). Without it, the
+    // SMTPUTF8 parameter is refused (555 5.5.4, RFC 5321 §4.1.1.11) and paths go to the policy as sent.
 };
+// True when `capabilities` holds the keyword (case-insensitive, RFC 5321 §2.4).
+bool offers(const std::vector<std::string>& capabilities, std::string_view keyword);
 
 // What the driver does after a session call: first send `write` (when not empty), then
 //   Read   wait for client bytes, then feed(); if none come within `duration`, idle_timeout()
@@ -95,6 +100,8 @@ private:
     void close(CloseReason why);
     void reset_transaction();
     ServerReply ehlo_reply() const;
+    // RFC 6531 §3.4/§3.5: what a MAIL or RCPT path needs before the policy sees it; nullopt when fine.
+    std::optional<ServerReply> smtputf8_refusal(const ClientCommand& cmd) const;
 
     ServerPolicy& policy_;
     ServerConfig config_;
@@ -110,6 +117,7 @@ private:
     bool have_helo_ = false;
     bool in_transaction_ = false;
     bool refused_ = false;  // a 554 greeting: only QUIT is served (RFC 5321 §3.1)
+    bool smtputf8_offered_ = false;  // "SMTPUTF8" is among config_.capabilities (RFC 6531)
     std::size_t rcpts_tried_ = 0;
     std::size_t errors_ = 0;
 };

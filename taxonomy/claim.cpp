@@ -29,7 +29,7 @@ constexpr std::array<std::pair<Claim, std::string_view>, 18> coarse_claim_names{
 }};
 
 // The finer claims name their class.
-constexpr std::array<std::pair<Claim, FailureClass>, 28> class_claims{{
+constexpr std::array<std::pair<Claim, FailureClass>, 29> class_claims{{
     {Claim::MailboxFull, FailureClass::MailboxFull},
     {Claim::MailboxDisabled, FailureClass::MailboxDisabled},
     {Claim::RecipientMoved, FailureClass::RecipientMoved},
@@ -55,6 +55,7 @@ constexpr std::array<std::pair<Claim, FailureClass>, 28> class_claims{{
     {Claim::SyntaxError, FailureClass::SyntaxError},
     {Claim::MailerError, FailureClass::MailerError},
     {Claim::PolicyViolation, FailureClass::PolicyViolation},
+    {Claim::Smtputf8NotOffered, FailureClass::Smtputf8NotOffered},
     {Claim::Delayed, FailureClass::Delayed},
     {Claim::AutoReply, FailureClass::AutoReply},
     {Claim::AbuseFeedback, FailureClass::AbuseFeedback},

@@ -74,6 +74,8 @@ constexpr ClassRow class_rows[] = {
     {FC::SyntaxError, "syntax_error", R::SyntaxError, A::Carrier, P::AsReplied, 5, 2},
     {FC::MailerError, "mailer_error", R::MailerError, A::RemoteAdmin, P::AsReplied, 3, 0},
     {FC::PolicyViolation, "policy_violation", R::PolicyViolation, A::RemoteAdmin, P::AsReplied, 7, 1},
+    // Only the remote can lift it (offer SMTPUTF8); the handset's user can write from an ASCII address.
+    {FC::Smtputf8NotOffered, "smtputf8_not_offered", R::ContentError, A::RemoteAdmin, P::Permanent, 6, 7},
     {FC::Delayed, "delayed", R::OnHold, A::Nobody, P::Temporary, 0, 0},
     {FC::AutoReply, "auto_reply", R::Vacation, A::Nobody, P::NotAFailure, 0, 0},
     {FC::AbuseFeedback, "abuse_feedback", R::Feedback, A::Carrier, P::NotAFailure, 0, 0},
@@ -135,6 +137,8 @@ Classification classify_net(const smtp::RecipientOutcome& r) {
     switch (r.net) {
     case N::Protocol: return make(FC::ProtocolError, status(4, 5, 0));
     case N::TooLarge: return make(FC::MessageTooLarge, status(5, 3, 4));
+    // RFC 6531 §3.2 / RFC 5248: X.6.7 "Non-ASCII addresses not permitted for that sender/recipient".
+    case N::Smtputf8NotOffered: return make(FC::Smtputf8NotOffered, status(5, 6, 7));
     case N::Local: return make(FC::LocalError, status(4, 3, 0));
     case N::ConnectRefused:
     case N::Unreachable: return make(FC::TemporaryFailure, status(4, 4, 1));
@@ -162,6 +166,9 @@ Classification classify_by_stage(const smtp::RecipientOutcome& r, const smtp::Re
         return make(FC::TemporaryFailure, specific ? kept : status(4, 0, 0));
     }
     const bool too_large = reply.code == 552 || (specific && remote->subject == 3 && remote->detail == 4);
+    // RFC 6531 §3.5: the remote refused a non-ASCII address (X.6.7, RFC 5248).
+    if (specific && remote->subject == 6 && remote->detail == 7 && (r.stage == Stage::Mail || r.stage == Stage::Rcpt))
+        return make(FC::Smtputf8NotOffered, kept);
     switch (r.stage) {
     case Stage::Connect:
     case Stage::Greeting: return make(FC::GreetingRejected, specific ? kept : status(5, 3, 2));

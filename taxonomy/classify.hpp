@@ -61,6 +61,9 @@ enum class FailureClass {
     SyntaxError,        // the remote did not understand a command (5.5.2)
     MailerError,        // the remote's local delivery program failed (5.3.0)
     PolicyViolation,    // refused by a site policy that names no finer cause (5.7.1)
+    // A UTF-8 address (RFC 6531) and a remote that does not offer SMTPUTF8: never sent, bounced at
+    // once (RFC 6531 §3.2), or the remote's own 553 5.6.7 (5.6.7).
+    Smtputf8NotOffered,
     // Reports a support mailbox holds that are not failures.
     Delayed,            // a delay warning naming no cause (4.0.0)
     AutoReply,          // vacation / auto-reply, RFC 3834

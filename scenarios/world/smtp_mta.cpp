@@ -6,8 +6,10 @@ namespace relaylab::world {
 
 // Shared with every connection's policy, so a record stays valid for as long as a session runs.
 struct ScriptedMta::State {
-    State(Clock& c, MtaScript s, DialogueObserver o) : clock(c), script(std::move(s)), observer(std::move(o)) {}
+    State(Clock& c, MtaScript s, DialogueObserver o)
+        : clock(c), start(c.now()), script(std::move(s)), observer(std::move(o)) {}
     Clock& clock;
+    const TimePoint start;  // the script's schedules count from here (docs/world-smtp.md)
     const MtaScript script;
     DialogueObserver observer;
     mutable std::mutex mutex;
@@ -49,7 +51,7 @@ ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScrip
             state->observer(attempt, connect);
             on_line = [state, attempt](const DialogueLine& l) { state->observer(attempt, l); };
         }
-        return std::make_unique<ScriptedPolicy>(state->script, attempt, state->clock, update, on_line);
+        return std::make_unique<ScriptedPolicy>(state->script, attempt, state->clock, update, on_line, state->start);
     };
     listener_ = std::make_unique<smtp::Listener>(ex, clock, ip, port, state_->script.server_config(), factory);
 }

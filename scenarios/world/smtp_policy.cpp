@@ -3,11 +3,12 @@
 namespace relaylab::world {
 
 ScriptedPolicy::ScriptedPolicy(const MtaScript& script, std::size_t attempt, const Clock& clock,
-                               RecordUpdate record, LineObserver on_line)
-    : script_(script), attempt_(attempt), clock_(clock), record_(std::move(record)), on_line_(std::move(on_line)) {}
+                               RecordUpdate record, LineObserver on_line, std::optional<TimePoint> start)
+    : script_(script), attempt_(attempt), clock_(clock), record_(std::move(record)), on_line_(std::move(on_line)),
+      start_(start.value_or(clock.now())) {}
 
 smtp::Decision ScriptedPolicy::stage(MtaStage s) const {
-    auto step = script_.step(s, attempt_);
+    auto step = script_.step(s, attempt_, elapsed());
     return step ? step->decision() : smtp::Decision{};
 }
 
@@ -36,7 +37,7 @@ smtp::Decision ScriptedPolicy::on_mail(const smtp::ClientCommand& cmd) {
     record_([&](ReceivedConnection& c) {
         if (c.transactions.size() < max_dialogue_lines) c.transactions.push_back({cmd.path, {}, {}, 0, false});
     });
-    auto step = script_.mail_step(cmd.path, attempt_);
+    auto step = script_.mail_step(cmd.path, attempt_, elapsed());
     return step ? step->decision() : smtp::Decision{};
 }
 
@@ -45,14 +46,14 @@ smtp::Decision ScriptedPolicy::on_rcpt(const smtp::ClientCommand& cmd) {
         if (!c.transactions.empty() && c.transactions.back().rcpt_to.size() < max_dialogue_lines)
             c.transactions.back().rcpt_to.push_back(cmd.path);
     });
-    auto step = script_.rcpt_step(cmd.path, attempt_);
+    auto step = script_.rcpt_step(cmd.path, attempt_, elapsed());
     return step ? step->decision() : smtp::Decision{};
 }
 
 smtp::Decision ScriptedPolicy::on_data_start() { return stage(MtaStage::Data); }
 
 std::optional<smtp::DataCut> ScriptedPolicy::on_data_body() {
-    auto step = script_.step(MtaStage::DataBody, attempt_);
+    auto step = script_.step(MtaStage::DataBody, attempt_, elapsed());
     if (!step) return std::nullopt;
     return smtp::DataCut{step->after_bytes, step->decision()};
 }

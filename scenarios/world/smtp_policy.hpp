@@ -8,6 +8,7 @@
 #include "smtpserver/policy.hpp"
 
 #include <functional>
+#include <optional>
 
 namespace relaylab::world {
 
@@ -18,8 +19,9 @@ public:
     using RecordUpdate = std::function<void(const std::function<void(ReceivedConnection&)>&)>;
     using LineObserver = std::function<void(const DialogueLine&)>;
 
+    // `start` is the run's start, from which the script's schedules count (default: now).
     ScriptedPolicy(const MtaScript& script, std::size_t attempt, const Clock& clock, RecordUpdate record,
-                   LineObserver on_line = {});
+                   LineObserver on_line = {}, std::optional<TimePoint> start = std::nullopt);
 
     smtp::Decision on_connect() override;
     smtp::Decision on_helo(std::string_view name) override;
@@ -41,12 +43,14 @@ public:
 private:
     smtp::Decision stage(MtaStage s) const;
     void line(char dir, std::string_view text);
+    Duration elapsed() const { return clock_.now() - start_; }
 
     const MtaScript& script_;
     std::size_t attempt_;
     const Clock& clock_;
     RecordUpdate record_;
     LineObserver on_line_;
+    TimePoint start_;
 };
 
 }  // namespace relaylab::world

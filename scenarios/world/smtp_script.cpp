@@ -74,12 +74,39 @@ std::size_t parse_size(const json& j, const std::string& path) {
     return j.get<std::size_t>();
 }
 
-MtaStep parse_step(const json& j, const std::string& path, bool data_body) {
+MtaStep parse_step(const json& j, const std::string& path, bool data_body, bool in_window = false);
+
+// "schedule": [{"from": D, "until": D, <step keys>}...], as the DNS zones' schedules (docs/world-dns.md).
+std::vector<MtaWindow> parse_schedule(const json& j, const std::string& path, bool data_body) {
+    if (!j.is_array() || j.empty())
+        throw Invalid{path, "must be a non-empty list of windows {\"from\", \"until\", \"reply\", ...}"};
+    std::vector<MtaWindow> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        std::string wp = path + "[" + std::to_string(i) + "]";
+        if (!j[i].is_object()) throw Invalid{wp, "a window must be an object {\"from\", \"until\", \"reply\", ...}"};
+        MtaWindow w;
+        json step = json::object();
+        for (const auto& [key, value] : j[i].items()) {
+            if (key == "from") w.from = parse_delay(value, join(wp, key));
+            else if (key == "until") w.until = parse_delay(value, join(wp, key));
+            else step[key] = value;
+        }
+        if (w.until && *w.until <= w.from) throw Invalid{join(wp, "until"), "must be later than \"from\""};
+        w.step = parse_step(step, wp, data_body, true);
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
+MtaStep parse_step(const json& j, const std::string& path, bool data_body, bool in_window) {
     if (!j.is_object()) throw Invalid{path, "a step must be an object {\"reply\", \"delay\", \"action\"}"};
     MtaStep step;
+    bool own = false;
     for (const auto& [key, value] : j.items()) {
         std::string p = join(path, key);
-        if (key == "reply") step.reply = parse_reply(value, p);
+        if (key != "schedule" && key != "comment") own = true;
+        if (key == "schedule" && !in_window) step.schedule = parse_schedule(value, p, data_body);
+        else if (key == "reply") step.reply = parse_reply(value, p);
         else if (key == "delay") step.delay = parse_delay(value, p);
         else if (key == "action") {
             std::string a = value.is_string() ? value.get<std::string>() : "";
@@ -94,6 +121,7 @@ MtaStep parse_step(const json& j, const std::string& path, bool data_body) {
     if (step.reply && step.action != smtp::DecisionAction::Reply)
         throw Invalid{join(path, "reply"), "a reply is never sent with action \"" +
                                                std::string(smtp::to_string(step.action)) + "\""};
+    step.only_scheduled = !own && !step.schedule.empty();
     return step;
 }
 
@@ -216,30 +244,48 @@ bool malformed_local_part(std::string_view raw) {
 
 bool quoted_local_part(std::string_view raw) { return raw.size() > 1 && raw.front() == '"'; }
 
-std::optional<MtaStep> MtaScript::step(MtaStage stage, std::size_t attempt) const {
-    if (const auto* a = layer(*this, attempt))
-        if (auto s = find(a->steps, stage)) return s;
-    return find(base.steps, stage);
+std::optional<MtaStep> MtaStep::at(Duration elapsed) const {
+    for (const auto& w : schedule)
+        if (w.contains(elapsed)) return w.step;
+    if (only_scheduled) return std::nullopt;
+    MtaStep own = *this;
+    own.schedule.clear();
+    return own;
 }
 
-std::optional<MtaStep> MtaScript::mail_step(std::string_view raw_path, std::size_t attempt) const {
+namespace {
+std::optional<MtaStep> at(const std::optional<MtaStep>& s, Duration elapsed) {
+    if (!s) return std::nullopt;
+    return s->at(elapsed);
+}
+}  // namespace
+
+std::optional<MtaStep> MtaScript::step(MtaStage stage, std::size_t attempt, Duration elapsed) const {
+    if (const auto* a = layer(*this, attempt))
+        if (auto s = at(find(a->steps, stage), elapsed)) return s;
+    return at(find(base.steps, stage), elapsed);
+}
+
+std::optional<MtaStep> MtaScript::mail_step(std::string_view raw_path, std::size_t attempt, Duration elapsed) const {
     bool malformed = malformed_local_part(raw_path);
     bool quoted = quoted_local_part(raw_path);
     for (const MtaBehaviour* b : {layer(*this, attempt), &base}) {
         if (!b) continue;
-        if (auto s = find(b->senders, raw_path)) return s;
-        if (malformed && b->malformed_sender) return b->malformed_sender;
-        if (quoted && b->quoted_sender) return b->quoted_sender;
-        if (auto s = find(b->steps, MtaStage::Mail)) return s;
+        if (auto s = at(find(b->senders, raw_path), elapsed)) return s;
+        if (malformed)
+            if (auto s = at(b->malformed_sender, elapsed)) return s;
+        if (quoted)
+            if (auto s = at(b->quoted_sender, elapsed)) return s;
+        if (auto s = at(find(b->steps, MtaStage::Mail), elapsed)) return s;
     }
     return std::nullopt;
 }
 
-std::optional<MtaStep> MtaScript::rcpt_step(std::string_view raw_path, std::size_t attempt) const {
+std::optional<MtaStep> MtaScript::rcpt_step(std::string_view raw_path, std::size_t attempt, Duration elapsed) const {
     for (const MtaBehaviour* b : {layer(*this, attempt), &base}) {
         if (!b) continue;
-        if (auto s = find(b->recipients, raw_path)) return s;
-        if (auto s = find(b->steps, MtaStage::Rcpt)) return s;
+        if (auto s = at(find(b->recipients, raw_path), elapsed)) return s;
+        if (auto s = at(find(b->steps, MtaStage::Rcpt), elapsed)) return s;
     }
     return std::nullopt;
 }

@@ -25,13 +25,32 @@ inline constexpr std::size_t default_record_message_bytes = 1024 * 1024;
 enum class MtaStage { Greeting, Helo, Ehlo, Mail, Rcpt, Data, DataBody, Dot, Rset, Noop, Quit };
 std::string_view to_string(MtaStage s);  // the script's key: "greeting", "data_body", ...
 
+struct MtaWindow;
+
 struct MtaStep {
     std::optional<smtp::ServerReply> reply;  // absent: the normal reply of an accepting MTA
     Duration delay{};
     smtp::DecisionAction action = smtp::DecisionAction::Reply;
     std::size_t after_bytes = 0;  // data_body only: raw DATA bytes read before the step applies
+    // Windows of time from the run's start with a step of their own (docs/world-smtp.md "Schedules");
+    // the first window that contains the time wins.
+    std::vector<MtaWindow> schedule;
+    // The step was written with a schedule and nothing else: outside its windows it does not apply
+    // (the lookup goes on to the next rule), instead of answering like an accepting MTA.
+    bool only_scheduled = false;
 
     smtp::Decision decision() const { return {reply, delay, action}; }
+    // What this step does `elapsed` after the run's start: a window's step, else this step's own
+    // answer, else nothing (only_scheduled outside every window).
+    std::optional<MtaStep> at(Duration elapsed) const;
+};
+
+// A span of time, relative to the run's start (the MTA's start), as the DNS zones' schedules.
+struct MtaWindow {
+    Duration from{};
+    std::optional<Duration> until;  // open-ended when absent
+    MtaStep step;                   // has no schedule of its own
+    bool contains(Duration elapsed) const { return elapsed >= from && (!until || elapsed < *until); }
 };
 
 // One layer of behaviour: the base script, or the overrides for one connection attempt.
@@ -52,12 +71,15 @@ struct MtaScript {
     MtaBehaviour base;
     std::vector<MtaBehaviour> attempts;  // attempts[i] overrides base on the i-th connection (0-based)
 
-    // The step for a stage on connection `attempt`: the attempt's override, else the base's.
-    std::optional<MtaStep> step(MtaStage stage, std::size_t attempt) const;
+    // Every lookup takes the connection `attempt` and the time `elapsed` since the run's start.
+    // Precedence: the attempt's override, then the base step's schedule window, then the base step
+    // (an attempt's step may carry a schedule too: its window beats its own answer).
+    // The step for a stage: the attempt's override, else the base's.
+    std::optional<MtaStep> step(MtaStage stage, std::size_t attempt, Duration elapsed = {}) const;
     // MAIL: senders match, then malformed_sender / quoted_sender, then "mail" — the attempt's layer before the base's.
-    std::optional<MtaStep> mail_step(std::string_view raw_path, std::size_t attempt) const;
+    std::optional<MtaStep> mail_step(std::string_view raw_path, std::size_t attempt, Duration elapsed = {}) const;
     // RCPT: recipients match, then "rcpt" — the attempt's layer before the base's.
-    std::optional<MtaStep> rcpt_step(std::string_view raw_path, std::size_t attempt) const;
+    std::optional<MtaStep> rcpt_step(std::string_view raw_path, std::size_t attempt, Duration elapsed = {}) const;
     smtp::ServerConfig server_config() const;
 };
 

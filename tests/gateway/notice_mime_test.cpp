@@ -407,3 +407,32 @@ sys.stdout.buffer.write(('\n'.join(out) + '\n').encode('utf-8'))
         CHECK(out.find("\n" + subject + "\n") != std::string::npos);
     }
 }
+
+TEST_CASE("notice: UTF-8 addresses (RFC 6533)", "[notice][smtputf8]") {
+    const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
+    SECTION("a UTF-8 recipient is of type utf-8, in utf-8-addr-xtext; the text and subject turn UTF-8") {
+        HandsetNotice n = incident_notice();
+        REQUIRE(n.charset == Charset::Iso2022Jp);
+        n.recipients[0].final_recipient = user + "@isp.example";
+        n.recipients[0].original_recipient = user + "@isp.example";
+        n.recipients[0].status = "5.6.7";
+        NoticeMessage r = render_notice(n);
+        std::string p = part(r, 1);
+        CHECK(p.find("Original-Recipient: utf-8; \\x{30E6}\\x{30FC}\\x{30B6}\\x{30FC}@isp.example\r\n") != std::string::npos);
+        CHECK(p.find("Final-Recipient: utf-8; \\x{30E6}\\x{30FC}\\x{30B6}\\x{30FC}@isp.example\r\n") != std::string::npos);
+        CHECK(r.bytes.find("charset=UTF-8") != std::string::npos);
+        CHECK(r.bytes.find("Subject: =?UTF-8?") != std::string::npos);
+    }
+    SECTION("a UTF-8 handset: UTF-8 text; its ASCII recipient stays rfc822") {
+        HandsetNotice n = incident_notice();
+        n.to_address = user + "@docomo.ne.jp";
+        NoticeMessage r = render_notice(n);
+        CHECK(part(r, 1).find("Final-Recipient: rfc822; user@isp.example\r\n") != std::string::npos);
+        CHECK(r.bytes.find("charset=UTF-8") != std::string::npos);
+    }
+    SECTION("ASCII addresses keep the configured ISO-2022-JP") {
+        NoticeMessage r = render_notice(incident_notice());
+        CHECK(r.bytes.find("charset=ISO-2022-JP") != std::string::npos);
+        CHECK(part(r, 1).find("Final-Recipient: rfc822; user@isp.example\r\n") != std::string::npos);
+    }
+}

@@ -250,3 +250,73 @@ TEST_CASE("address: explanations in English and Japanese", "[address]") {
         CHECK(text.find("\\x01") != std::string::npos);
     }
 }
+
+TEST_CASE("address: RFC 6531 §3.3 grammar with SMTPUTF8", "[address][smtputf8]") {
+    using K = AddressProblemKind;
+    const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
+    SECTION("a UTF-8 dot-atom is valid with SMTPUTF8 and still needs it") {
+        const auto c = check_address(user + "@docomo.ne.jp", AddressSyntax::Smtputf8);
+        CHECK(c.verdict == AddressVerdict::DotAtom);
+        CHECK(c.problems.empty());
+        CHECK(c.needs_smtputf8());
+        CHECK(c.smtputf8);
+        for (auto m : {LocalPartMode::Pass, LocalPartMode::Quote, LocalPartMode::Reject}) {
+            const auto d = envelope_form(c, m, AddressRole::Sender);
+            REQUIRE(d.send_as);
+            CHECK(*d.send_as == user + "@docomo.ne.jp");
+        }
+    }
+    SECTION("without SMTPUTF8 the same address is invalid: 553 5.6.7 in reject mode") {
+        const auto c = check_address(user + "@docomo.ne.jp");
+        CHECK(c.verdict == AddressVerdict::Invalid);
+        CHECK(has(c, K::EightBit, 0));
+        const auto d = envelope_form(c, LocalPartMode::Reject, AddressRole::Recipient);
+        REQUIRE(d.refusal);
+        CHECK(d.refusal->reply_line().rfind("553 5.6.7 ", 0) == 0);
+    }
+    SECTION("dots still count: a UTF-8 local part with a trailing dot is valid only quoted") {
+        const auto c = check_address(user + ".@docomo.ne.jp", AddressSyntax::Smtputf8);
+        CHECK(c.verdict == AddressVerdict::QuotedOnly);
+        CHECK(c.quoted_form == "\"" + user + ".\"@docomo.ne.jp");
+        CHECK(check_address("\"" + user + " x\"@docomo.ne.jp", AddressSyntax::Smtputf8).verdict == AddressVerdict::QuotedOnly);
+    }
+    SECTION("malformed UTF-8 is named, octet by octet") {
+        for (const std::string bad : {"\xff", "\xc0\xaf", "\xe3\x83", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80"}) {
+            const auto c = check_address("a" + bad + "@docomo.ne.jp", AddressSyntax::Smtputf8);
+            INFO(explain(c, Language::En));
+            CHECK(c.verdict == AddressVerdict::Invalid);
+            CHECK(has(c, K::BadUtf8, 1));
+        }
+    }
+    SECTION("the domain stays ASCII (a U-label must be sent as its A-label)") {
+        CHECK(has(check_address("a@" + user + ".example", AddressSyntax::Smtputf8), K::EightBit, 0));
+    }
+    SECTION("a quoted-pair stays ASCII") {
+        CHECK(has(check_address("\"\\\xe3\x83\xa6\"@x.example", AddressSyntax::Smtputf8), K::EightBit, 2));
+    }
+    SECTION("the 64-octet limit counts octets: 22 katakana are 66") {
+        std::string local;
+        for (int i = 0; i < 22; ++i) local += "\xe3\x82\xa2";
+        CHECK(has(check_address(local + "@x.example", AddressSyntax::Smtputf8), K::LocalPartTooLong, 0));
+    }
+    SECTION("words show UTF-8 as characters, malformed octets as \\xNN") {
+        const auto text = explain(check_address(user + "@docomo.ne.jp", AddressSyntax::Smtputf8), Language::En);
+        CHECK(text.find("verdict: valid with SMTPUTF8") != std::string::npos);
+        CHECK(text.find(user) != std::string::npos);
+        CHECK(text.find("RFC 6531 §3.2") != std::string::npos);
+        const auto bad = explain(check_address("a\xff@x.example", AddressSyntax::Smtputf8), Language::Ja);
+        CHECK(bad.find("\\xFF") != std::string::npos);
+        CHECK(bad.find('\xff') == std::string::npos);
+    }
+    SECTION("utf8_non_ascii_length follows RFC 3629") {
+        CHECK(utf8_non_ascii_length("\xc2\xa9", 0) == 2);
+        CHECK(utf8_non_ascii_length("\xe3\x83\xa6", 0) == 3);
+        CHECK(utf8_non_ascii_length("\xf0\x9f\x93\xa7", 0) == 4);
+        CHECK(utf8_non_ascii_length("\xc1\xbf", 0) == 0);          // overlong
+        CHECK(utf8_non_ascii_length("\xe0\x80\x80", 0) == 0);      // overlong
+        CHECK(utf8_non_ascii_length("\xed\xa0\x80", 0) == 0);      // surrogate
+        CHECK(utf8_non_ascii_length("\xf4\x90\x80\x80", 0) == 0);  // above U+10FFFF
+        CHECK(utf8_non_ascii_length("\xe3\x83", 0) == 0);          // truncated
+        CHECK(utf8_non_ascii_length("a", 0) == 0);
+    }
+}

@@ -192,3 +192,22 @@ TEST_CASE("classify: names round-trip", "[classify]") {
         CHECK(smtp::command_words(Stage::Dot) == "end of DATA");
     }
 }
+
+TEST_CASE("classify: SMTPUTF8 not offered (RFC 6531 §3.2) is its own permanent class, 5.6.7", "[classify][smtputf8]") {
+    SECTION("refused locally: at MAIL for a UTF-8 sender, at RCPT for a UTF-8 recipient") {
+        check(classify(net_error(Stage::Mail, smtp::NetError::Smtputf8NotOffered)), FailureClass::Smtputf8NotOffered, "5.6.7", true);
+        check(classify(net_error(Stage::Rcpt, smtp::NetError::Smtputf8NotOffered)), FailureClass::Smtputf8NotOffered, "5.6.7", true);
+        CHECK(reason_of(FailureClass::Smtputf8NotOffered) == Reason::ContentError);
+        CHECK(who_acts(FailureClass::Smtputf8NotOffered) == Actor::RemoteAdmin);
+        CHECK(is_permanent(FailureClass::Smtputf8NotOffered));
+        CHECK(failure_class_from_string("smtputf8_not_offered") == FailureClass::Smtputf8NotOffered);
+    }
+    SECTION("the remote's own 553 5.6.7 (RFC 6531 §3.5) at MAIL or RCPT") {
+        check(classify(at_stage(Stage::Mail, reply(553, "5.6.7 Non-ASCII addresses not permitted for that sender",
+                                                   smtp::EnhancedCode{5, 6, 7}))),
+              FailureClass::Smtputf8NotOffered, "5.6.7", true);
+        check(classify(at_stage(Stage::Rcpt, reply(553, "5.6.7 Non-ASCII addresses not permitted for that recipient",
+                                                   smtp::EnhancedCode{5, 6, 7}))),
+              FailureClass::Smtputf8NotOffered, "5.6.7", true);
+    }
+}

@@ -373,3 +373,19 @@ TEST_CASE("expectations pass and fail against a run record", "[scenario]") {
         CHECK(json_report({rep})["failed"] == 1);
     }
 }
+
+TEST_CASE("a remote's schedule mistakes come at file:line:col", "[scenario][schedule]") {
+    auto e = error_of(R"({"world": {"remotes": {"mx.isp.example": {"script": {
+    "recipients": {"bob@isp.example": {"reply": "552 5.2.2 full",
+      "schedule": [{"from": "2d", "until": "1d", "reply": "452 4.2.2 full"}]}}}}}},
+  "submissions": [{"from": "a@b", "to": "c@d"}]})");
+    CHECK(e.rfind("s.json:3:", 0) == 0);
+    CHECK(e.find("/schedule/0/until") != std::string::npos);
+    CHECK(e.find("must be later than \"from\"") != std::string::npos);
+    auto s = parse_scenario(JsonSource("s.json", R"({"world": {"remotes": {"mx.isp.example": {"script": {
+    "rcpt": {"schedule": [{"until": "1h", "reply": "451 4.3.0 later"}]}}}}},
+  "submissions": [{"from": "a@b", "to": "c@d"}]})"));
+    REQUIRE(s.remotes.size() == 1);
+    CHECK(s.remotes[0].script.rcpt_step("c@d", 0, 30min)->reply->code() == 451);
+    CHECK_FALSE(s.remotes[0].script.rcpt_step("c@d", 0, 1h));
+}

@@ -528,3 +528,69 @@ TEST_CASE("client session: a fault at every step ends the session, never hangs",
         }
     }
 }
+
+TEST_CASE("client session: SMTPUTF8 (RFC 6531)", "[smtpclient][session][smtputf8]") {
+    const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
+    SECTION("offered: MAIL carries SMTPUTF8 when an address needs it") {
+        Script t;
+        t.open("250-mx.example.jp\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n");
+        t.s.submit(Message{user + "@docomo.ne.jp", {"a@example.jp"}, "Subject: x\r\n\r\nhi\r\n"});
+        CHECK(t.write() == "MAIL FROM:<" + user + "@docomo.ne.jp> SMTPUTF8\r\nRCPT TO:<a@example.jp>\r\nDATA\r\n");
+        t.read("250 ok\r\n250 ok\r\n354 go\r\n");
+        t.write();
+        t.read("250 2.0.0 queued\r\n");
+        auto out = t.outcomes();
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].delivered());
+    }
+    SECTION("offered, ASCII addresses: no parameter") {
+        Script t;
+        t.open("250-mx.example.jp\r\n250-PIPELINING\r\n250 SMTPUTF8\r\n");
+        t.s.submit(two_recipients());
+        CHECK(t.write().rfind("MAIL FROM:<q.@docomo.ne.jp>\r\n", 0) == 0);
+    }
+    SECTION("not offered, UTF-8 sender: nothing is sent, every recipient fails at MAIL (§3.2)") {
+        Script t;
+        t.open();
+        t.s.submit(Message{user + "@docomo.ne.jp", {"a@example.jp", "b@example.jp"}, "hi"});
+        CHECK(t.s.next().kind == Kind::Idle);
+        auto out = t.outcomes();
+        REQUIRE(out.size() == 2);
+        for (const auto& o : out) {
+            CHECK(o.stage == Stage::Mail);
+            CHECK(o.net == NetError::Smtputf8NotOffered);
+            CHECK_FALSE(o.reply);
+        }
+        bool logged = false;
+        for (const auto& l : t.s.transcript())
+            logged = logged || l.text == "SMTPUTF8 is required, but was not offered by host mx.example.jp[127.0.0.2]";
+        CHECK(logged);
+        CHECK(t.s.usable());  // the session stays good for the next message
+    }
+    SECTION("not offered, one UTF-8 recipient: it alone fails at RCPT, the others are delivered") {
+        Script t;
+        t.open();
+        t.s.submit(Message{"a@docomo.ne.jp", {user + "@example.jp", "b@example.jp"}, "hi"});
+        CHECK(t.write() == "MAIL FROM:<a@docomo.ne.jp>\r\nRCPT TO:<b@example.jp>\r\nDATA\r\n");
+        t.read("250 ok\r\n250 ok\r\n354 go\r\n");
+        t.write();
+        t.read("250 2.0.0 queued\r\n");
+        auto out = t.outcomes();
+        REQUIRE(out.size() == 2);
+        CHECK(out[0].stage == Stage::Rcpt);
+        CHECK(out[0].net == NetError::Smtputf8NotOffered);
+        CHECK(out[1].delivered());
+    }
+    SECTION("HELO session: no capabilities, so no SMTPUTF8 either") {
+        Script t;
+        t.connect();
+        t.read("220 mx ESMTP\r\n");
+        t.write();
+        t.read("502 5.5.2 no EHLO\r\n");
+        CHECK(t.write() == "HELO relay.test\r\n");
+        t.read("250 mx\r\n");
+        t.s.submit(Message{user + "@docomo.ne.jp", {"a@example.jp"}, "hi"});
+        CHECK(t.s.next().kind == Kind::Idle);
+        CHECK(t.outcomes()[0].net == NetError::Smtputf8NotOffered);
+    }
+}

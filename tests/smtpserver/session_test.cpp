@@ -222,3 +222,54 @@ TEST_CASE("policy decisions: delays, drops, silence, multi-line", "[smtpserver][
         CHECK(p.messages.empty());
     }
 }
+
+TEST_CASE("SMTPUTF8 (RFC 6531): offered, UTF-8 paths only with the MAIL parameter", "[smtpserver][session][smtputf8]") {
+    TestPolicy p;
+    auto c = config();
+    c.capabilities = {"PIPELINING", "8BITMIME", "SMTPUTF8"};
+    ServerSession s(p, c);
+    s.start();
+    CHECK(s.feed("EHLO client\r\n").write == "250-mx.test\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n");
+    const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
+
+    SECTION("a UTF-8 sender without SMTPUTF8: 553 5.6.7, the policy never sees it (§3.5)") {
+        CHECK(s.feed("MAIL FROM:<" + user + "@docomo.ne.jp>\r\n").write ==
+              "553 5.6.7 Non-ASCII addresses not permitted for that sender\r\n");
+        CHECK(p.mail_paths.empty());
+        CHECK(s.feed("MAIL FROM:<a@docomo.ne.jp>\r\n").write == "250 2.1.0 Ok\r\n");
+    }
+    SECTION("with SMTPUTF8 the sender and UTF-8 recipients reach the policy and the message") {
+        CHECK(s.feed("MAIL FROM:<" + user + "@docomo.ne.jp> SMTPUTF8\r\n").write == "250 2.1.0 Ok\r\n");
+        CHECK(s.envelope().mail_params.smtputf8);
+        CHECK(s.feed("RCPT TO:<" + user + "@isp.example>\r\n").write == "250 2.1.5 Ok\r\n");
+        CHECK(s.feed("DATA\r\n").write.rfind("354 ", 0) == 0);
+        CHECK(s.feed("Subject: x\r\n\r\nhi\r\n.\r\n").write == "250 2.0.0 Ok: queued\r\n");
+        REQUIRE(p.mail_paths.size() == 1);
+        CHECK(p.mail_paths[0] == user + "@docomo.ne.jp");
+    }
+    SECTION("a UTF-8 recipient in a transaction opened without SMTPUTF8: 553 5.6.7 for that recipient") {
+        CHECK(s.feed("MAIL FROM:<a@docomo.ne.jp>\r\n").write == "250 2.1.0 Ok\r\n");
+        CHECK(s.feed("RCPT TO:<" + user + "@isp.example>\r\n").write ==
+              "553 5.6.7 Non-ASCII addresses not permitted for that recipient\r\n");
+        CHECK(s.feed("RCPT TO:<b@isp.example>\r\n").write == "250 2.1.5 Ok\r\n");
+    }
+    SECTION("the parameter does not outlive its transaction") {
+        CHECK(s.feed("MAIL FROM:<a@docomo.ne.jp> SMTPUTF8\r\nRSET\r\nMAIL FROM:<a@docomo.ne.jp>\r\n").write ==
+              "250 2.1.0 Ok\r\n250 2.0.0 Ok\r\n250 2.1.0 Ok\r\n");
+        CHECK(s.feed("RCPT TO:<" + user + "@isp.example>\r\n").write.rfind("553 5.6.7 ", 0) == 0);
+    }
+    SECTION("SMTPUTF8 takes no value") {
+        CHECK(s.feed("MAIL FROM:<a@docomo.ne.jp> SMTPUTF8=yes\r\n").write.rfind("501 ", 0) == 0);
+    }
+}
+
+TEST_CASE("SMTPUTF8 not offered: the parameter gets 555, paths go to the policy as sent", "[smtpserver][session][smtputf8]") {
+    TestPolicy p;
+    ServerSession s(p, config());
+    s.start();
+    s.feed("EHLO client\r\n");
+    CHECK(s.feed("MAIL FROM:<a@docomo.ne.jp> SMTPUTF8\r\n").write == "555 5.5.4 Unsupported option: SMTPUTF8\r\n");
+    CHECK(s.feed("MAIL FROM:<\xe3\x81\x82@docomo.ne.jp>\r\n").write == "250 2.1.0 Ok\r\n");
+    CHECK(offers({"SIZE 10", "smtputf8"}, "SMTPUTF8"));
+    CHECK_FALSE(offers({"SMTPUTF8X", "8BITMIME"}, "SMTPUTF8"));
+}

@@ -122,3 +122,66 @@ TEST_CASE("a scripted policy answers per attempt and records what it received", 
         CHECK(h.record.transactions[1].message == std::string("hello\r\n"));
     }
 }
+
+TEST_CASE("a step's schedule changes the answer over time; attempt, then window, then base", "[world][smtp][script][schedule]") {
+    auto s = script(R"({
+      "recipients": {"bob@isp.example": {"reply": "552 5.2.2 Mailbox full",
+                                         "schedule": [{"until": "2d", "reply": "452 4.2.2 Mailbox full, try again later"}]}},
+      "rcpt": {"schedule": [{"from": "1h", "until": "2h", "reply": "451 4.3.0 busy"}]},
+      "mail": {"reply": "250 2.1.0 Ok", "schedule": [{"from": "10m", "until": "20m", "action": "drop"},
+                                                     {"from": "15m", "reply": "421 4.3.2 shutting down"}]},
+      "attempts": [{"recipients": {"bob@isp.example": {"reply": "550 5.1.1 first attempt only"}}},
+                   {"recipients": {"bob@isp.example": {"schedule": [{"from": "3d", "reply": "250 2.1.5 ok"}]}}}] })");
+    SECTION("inside the window the window's step, outside it the step's own") {
+        CHECK(s.rcpt_step("bob@isp.example", 5, 0s)->reply->code() == 452);
+        CHECK(s.rcpt_step("bob@isp.example", 5, 47h)->reply->code() == 452);
+        CHECK(s.rcpt_step("bob@isp.example", 5, 48h)->reply->code() == 552);  // until is exclusive
+        CHECK(s.rcpt_step("BOB@isp.example", 5, 100h)->reply->code() == 552);
+    }
+    SECTION("the attempt's override beats the base's window") {
+        CHECK(s.rcpt_step("bob@isp.example", 0, 1h)->reply->code() == 550);
+    }
+    SECTION("an attempt's schedule-only step applies only inside its window, then the base decides") {
+        CHECK(s.rcpt_step("bob@isp.example", 1, 1h)->reply->code() == 452);   // base window
+        CHECK(s.rcpt_step("bob@isp.example", 1, 49h)->reply->code() == 552);  // base step
+        CHECK(s.rcpt_step("bob@isp.example", 1, 73h)->reply->code() == 250);  // the attempt's window
+    }
+    SECTION("a schedule-only stage key is an accepting MTA outside its windows") {
+        CHECK_FALSE(s.rcpt_step("carol@isp.example", 5, 59min));
+        CHECK(s.rcpt_step("carol@isp.example", 5, 90min)->reply->code() == 451);
+        CHECK_FALSE(s.rcpt_step("carol@isp.example", 5, 2h));
+    }
+    SECTION("the first window that contains the time wins") {
+        CHECK(s.mail_step("a@docomo.ne.jp", 5, 5min)->reply->code() == 250);
+        CHECK(s.mail_step("a@docomo.ne.jp", 5, 16min)->action == smtp::DecisionAction::Drop);
+        CHECK(s.mail_step("a@docomo.ne.jp", 5, 21min)->reply->code() == 421);
+    }
+    SECTION("a session asks at the time each command arrives, from the run's start") {
+        VirtualClock clock(TimePoint{} + 1000s);
+        ReceivedConnection record;
+        ScriptedPolicy policy(s, 5, clock, [&](const auto& f) { f(record); }, {}, TimePoint{} + 1000s);
+        smtp::ServerSession session(policy, s.server_config());
+        session.start();
+        session.feed("EHLO relay\r\nMAIL FROM:<a@docomo.ne.jp>\r\n");
+        clock.advance_to(clock.now() + 24h);
+        auto r = session.feed("RCPT TO:<bob@isp.example>\r\n");
+        CHECK(r.write == "452 4.2.2 Mailbox full, try again later\r\n");
+        clock.advance_to(clock.now() + 24h);
+        r = session.feed("RCPT TO:<bob@isp.example>\r\n");
+        CHECK(r.write == "552 5.2.2 Mailbox full\r\n");
+    }
+}
+
+TEST_CASE("schedule mistakes name their JSON path", "[world][smtp][script][schedule]") {
+    CHECK(error(R"({"rcpt": {"schedule": []}})") ==
+          "rcpt.schedule: must be a non-empty list of windows {\"from\", \"until\", \"reply\", ...}");
+    CHECK(error(R"({"rcpt": {"schedule": [{"from": "2h", "until": "1h", "reply": "451 x"}]}})") ==
+          "rcpt.schedule[0].until: must be later than \"from\"");
+    CHECK(error(R"({"recipients": {"a@b": {"schedule": [{"until": "2 days"}]}}})")
+              .rfind("recipients[\"a@b\"].schedule[0].until: bad duration", 0) == 0);
+    CHECK(error(R"({"malformed_sender": {"schedule": [{"reply": "553 x", "schedule": []}]}})") ==
+          "malformed_sender.schedule[0].schedule: unknown key");
+    CHECK(error(R"({"attempts": [{"mail": {"schedule": [{"action": "drop", "reply": "421 x"}]}}]})") ==
+          "attempts[0].mail.schedule[0].reply: a reply is never sent with action \"drop\"");
+    CHECK(error(R"({"senders": {"a@b": {"schedule": [7]}}})").rfind("senders[\"a@b\"].schedule[0]: a window must be", 0) == 0);
+}

@@ -1,0 +1,247 @@
+// SMTPUTF8 (RFC 6531) live, against real peers on loopback: unbound serves the zone, Postfix's
+// smtp-sink is the remote (it never announces SMTPUTF8: Postfix 3.7's smtp-sink has no such
+// keyword, so "without SMTPUTF8" needs no option), swaks and Python's smtplib are handsets.
+#include "tests/support/process.hpp"
+#include "tests/support/smtp_sink.hpp"
+#include "tests/support/unbound_server.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace relaylab::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
+
+struct Utf8Relay {
+    Utf8Relay(const UnboundServer& dns, unsigned short mx_port) : intake_port(free_port()) {
+        json cfg{{"hostname", "relay.docomo.test"},
+                 {"intake", "127.0.0.1:" + std::to_string(intake_port)},
+                 {"dns_servers", {dns.address()}},
+                 {"dns_timeout_ms", 500},
+                 {"mx_port", mx_port},
+                 {"policy", "accurate"},
+                 {"notice_language", "en"},
+                 {"local_part", "reject"},
+                 {"retry", {{"min_backoff", "1s"}, {"max_backoff", "1s"}, {"lifetime", "30s"}}},
+                 {"mailboxes", (dir.path() / "mailboxes").string()},
+                 {"spool", (dir.path() / "spool").string()},
+                 {"log", (dir.path() / "maillog").string()}};
+        std::ofstream(dir.path() / "relay.json") << cfg.dump(2);
+        process.emplace(std::vector<std::string>{relaylab_binary(), "serve", "--config", (dir.path() / "relay.json").string()},
+                        dir.path() / "serve.out");
+        REQUIRE(wait_for_tcp("127.0.0.1", intake_port));
+    }
+
+    // Python's smtplib as the handset: MAIL FROM:<...> SMTPUTF8 when asked (RFC 6531 §3.4).
+    // Prints the reply to each command, or the refusal.
+    int submit(const std::string& from, const std::vector<std::string>& to, bool smtputf8, std::string& out) {
+        require_program("python3", "python3");
+        json rcpts = to;
+        return run_command(
+            {"python3", "-c",
+             "import smtplib,sys,json\n"
+             "s=smtplib.SMTP('127.0.0.1',int(sys.argv[1]),timeout=20)\n"
+             "s.ehlo('handset')\n"
+             "print('SMTPUTF8 offered' if s.has_extn('smtputf8') else 'SMTPUTF8 not offered')\n"
+             "opts=['SMTPUTF8'] if sys.argv[4]=='1' else []\n"
+             "msg=('From: <'+sys.argv[2]+'>\\r\\nSubject: utf8 test\\r\\n\\r\\nhello\\r\\n').encode()\n"
+             "try:\n"
+             "  s.sendmail(sys.argv[2],json.loads(sys.argv[3]),msg,mail_options=opts)\n"
+             "  print('accepted')\n"
+             "except smtplib.SMTPException as e:\n"
+             "  print('refused',e)\n"
+             "s.quit()\n",
+             std::to_string(intake_port), from, rcpts.dump(), smtputf8 ? "1" : "0"},
+            out, true, std::chrono::seconds(30));
+    }
+
+    std::string log() const { return read_file(dir.path() / "maillog"); }
+    bool wait_log(const std::string& what, std::chrono::seconds wait = std::chrono::seconds(15)) const {
+        auto until = std::chrono::steady_clock::now() + wait;
+        while (std::chrono::steady_clock::now() < until) {
+            if (fs::exists(dir.path() / "maillog") && log().find(what) != std::string::npos) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+    std::vector<fs::path> notices(const std::string& handset) const {
+        std::vector<fs::path> files;
+        auto d = dir.path() / "mailboxes" / handset / "new";
+        if (fs::exists(d))
+            for (const auto& e : fs::directory_iterator(d)) files.push_back(e.path());
+        return files;
+    }
+
+    TempDir dir{"relaylab-smtputf8"};
+    unsigned short intake_port;
+    std::optional<ChildProcess> process;
+};
+
+// A throwaway Postfix (`postfix -c DIR`) on a free loopback port with its own config, queue and
+// log, smtputf8_enable = yes, mail for isp.test discarded once queued. Needs root (master starts as
+// root and drops to mail_owner).
+class ThrowawayPostfix {
+public:
+    ThrowawayPostfix() : port_(free_port()) {
+        require_program("postfix", "postfix");
+        require(::geteuid() == 0, "root (a Postfix master process)");
+        fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                         fs::perms::others_read | fs::perms::others_exec);
+        const auto d = dir_.path().string();
+        fs::create_directories(dir_.path() / "conf");
+        fs::create_directories(dir_.path() / "queue");
+        fs::create_directories(dir_.path() / "data");
+        std::ofstream(dir_.path() / "conf" / "main.cf")
+            << "compatibility_level = 3.6\nqueue_directory = " << d << "/queue\ndata_directory = " << d << "/data\n"
+            << "mail_owner = postfix\nsetgid_group = postdrop\nmyhostname = mail.isp.test\nmydestination = isp.test\n"
+            << "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmynetworks = 127.0.0.0/8\nlocal_recipient_maps =\n"
+            << "local_transport = discard:local\ndefault_transport = discard:default\nsmtputf8_enable = yes\n"
+            << "maillog_file = " << d << "/maillog\nmaillog_file_prefixes = " << d << "\n";
+        std::ofstream(dir_.path() / "conf" / "master.cf")
+            << "127.0.0.1:" << port_ << " inet n - n - - smtpd\n"
+            << "pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\nqmgr unix n - n 300 1 qmgr\n"
+            << "rewrite unix - - n - - trivial-rewrite\nbounce unix - - n - 0 bounce\ndefer unix - - n - 0 bounce\n"
+            << "trace unix - - n - 0 bounce\nverify unix - - n - 1 verify\nproxymap unix - - n - - proxymap\n"
+            << "error unix - - n - - error\nretry unix - - n - - error\ndiscard unix - - n - - discard\n"
+            << "anvil unix - - n - 1 anvil\nscache unix - - n - 1 scache\npostlog unix-dgram n - n - 1 postlogd\n";
+        if (::chown((dir_.path() / "data").c_str(), postfix_uid(), static_cast<gid_t>(-1)) != 0)
+            FAIL("chown data directory to postfix");
+        std::string out;
+        int rc = run_command({"postfix", "-c", (dir_.path() / "conf").string(), "start"}, out, true);
+        INFO(out << maillog());
+        REQUIRE(rc == 0);
+        REQUIRE(wait_for_tcp("127.0.0.1", port_, std::chrono::milliseconds(15000)));
+        started_ = true;
+    }
+    ~ThrowawayPostfix() {
+        if (!started_) return;
+        std::string out;
+        run_command({"postfix", "-c", (dir_.path() / "conf").string(), "stop"}, out, true);
+    }
+    unsigned short port() const { return port_; }
+    std::string maillog() const { return read_file(dir_.path() / "maillog"); }
+
+private:
+    static uid_t postfix_uid() {
+        const passwd* pw = ::getpwnam("postfix");
+        return pw ? pw->pw_uid : static_cast<uid_t>(-1);
+    }
+    TempDir dir_{"relaylab-postfix"};
+    unsigned short port_;
+    bool started_ = false;
+};
+
+std::vector<std::string> zone() {
+    return {
+        R"(local-zone: "isp.test." static)",
+        R"(local-data: "isp.test. MX 10 mail.isp.test.")",
+        R"(local-data: "mail.isp.test. A 127.0.0.1")",
+    };
+}
+
+}  // namespace
+
+TEST_CASE("serve, SMTPUTF8: intake offers it and takes a UTF-8 sender only with the parameter", "[serve][smtputf8]") {
+    SmtpSink sink;
+    UnboundServer dns(zone());
+    Utf8Relay relay(dns, sink.port());
+    std::string out;
+    SECTION("swaks gives no SMTPUTF8 parameter: 553 5.6.7 (RFC 6531 §3.5)") {
+        require_program("swaks", "swaks");
+        run_command({"swaks", "--server", "127.0.0.1:" + std::to_string(relay.intake_port), "--from", user + "@docomo.ne.jp",
+                     "--to", "user@isp.test", "--timeout", "20"},
+                    out, true, std::chrono::seconds(30));
+        INFO(out);
+        CHECK(out.find("SMTPUTF8") != std::string::npos);  // in the EHLO reply
+        CHECK(out.find("553 5.6.7 Non-ASCII addresses not permitted for that sender") != std::string::npos);
+    }
+    SECTION("a raw client: without the parameter 553 5.6.7, with it 250, for the same UTF-8 sender") {
+        require_program("python3", "python3");
+        // smtplib refuses to send a non-ASCII address without SMTPUTF8 itself, so this is a bare socket.
+        REQUIRE(run_command({"python3", "-c",
+                             "import socket,sys\n"
+                             "s=socket.create_connection(('127.0.0.1',int(sys.argv[1])),timeout=20)\n"
+                             "f=s.makefile('rb')\n"
+                             "def reply():\n"
+                             "  while True:\n"
+                             "    l=f.readline().decode('utf-8','replace')\n"
+                             "    if l[3:4]!='-': return l.strip()\n"
+                             "print(reply())\n"
+                             "for c in ['EHLO handset','MAIL FROM:<'+sys.argv[2]+'>','MAIL FROM:<'+sys.argv[2]+'> SMTPUTF8',"
+                             "'RCPT TO:<'+sys.argv[2]+'>','QUIT']:\n"
+                             "  s.sendall((c+'\\r\\n').encode('utf-8'))\n"
+                             "  print(c.split(':')[0], '->', reply())\n",
+                             std::to_string(relay.intake_port), user + "@docomo.ne.jp"},
+                            out, true, std::chrono::seconds(30)) == 0);
+        INFO(out);
+        CHECK(out.find("MAIL FROM -> 553 5.6.7 Non-ASCII addresses not permitted for that sender") != std::string::npos);
+        CHECK(out.find("MAIL FROM -> 250 2.1.0 Ok") != std::string::npos);
+        CHECK(out.find("RCPT TO -> 250 2.1.5 Ok") != std::string::npos);
+    }
+}
+
+TEST_CASE("serve, SMTPUTF8: smtp-sink does not offer it, so a UTF-8 sender bounces at once with 5.6.7",
+          "[serve][smtputf8]") {
+    SmtpSink sink;
+    UnboundServer dns(zone());
+    Utf8Relay relay(dns, sink.port());
+    std::string out;
+    REQUIRE(relay.submit(user + "@docomo.ne.jp", {"user@isp.test"}, true, out) == 0);
+    INFO(out);
+    REQUIRE(out.find("accepted") != std::string::npos);
+    REQUIRE(relay.wait_log("status=bounced"));
+    const auto log = relay.log();
+    INFO(log);
+    CHECK(log.find("to=<user@isp.test>, relay=mail.isp.test[127.0.0.1]:" + std::to_string(sink.port())) != std::string::npos);
+    CHECK(log.find("dsn=5.6.7, status=bounced (SMTPUTF8 is required, but was not offered by host "
+                   "mail.isp.test[127.0.0.1])") != std::string::npos);
+    CHECK(log.find("status=deferred") == std::string::npos);  // never a retry
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (relay.notices(user + "@docomo.ne.jp").empty() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto files = relay.notices(user + "@docomo.ne.jp");
+    REQUIRE(files.size() == 1);
+    const auto notice = read_file(files[0]);
+    CHECK(notice.find("Status: 5.6.7\r\n") != std::string::npos);
+    CHECK(notice.find("Final-Recipient: rfc822; user@isp.test\r\n") != std::string::npos);
+    CHECK(notice.find("charset=UTF-8") != std::string::npos);
+    CHECK(notice.find("Host Unknown") == std::string::npos);
+
+    SECTION("an ASCII sender's mail through the same sink is delivered (no SMTPUTF8 needed)") {
+        REQUIRE(relay.submit("alice@docomo.ne.jp", {"user@isp.test"}, false, out) == 0);
+        CHECK(relay.wait_log("status=sent"));
+    }
+}
+
+TEST_CASE("serve, SMTPUTF8: a real Postfix with smtputf8_enable = yes takes the UTF-8 sender", "[serve][smtputf8][postfix]") {
+    ThrowawayPostfix postfix;
+    UnboundServer dns(zone());
+    Utf8Relay relay(dns, postfix.port());
+    std::string out;
+    REQUIRE(relay.submit(user + "@docomo.ne.jp", {"bob@isp.test"}, true, out) == 0);
+    INFO(out);
+    REQUIRE(out.find("accepted") != std::string::npos);
+    REQUIRE(relay.wait_log("status=sent"));
+    INFO(relay.log());
+    CHECK(relay.log().find("to=<bob@isp.test>, relay=mail.isp.test[127.0.0.1]:" + std::to_string(postfix.port())) !=
+          std::string::npos);
+    // Postfix's own log: the sender as sent, UTF-8 and unchanged, queued and then discarded as sent.
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (postfix.maillog().find("to=<bob@isp.test>") == std::string::npos && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto log = postfix.maillog();
+    INFO(log);
+    CHECK(log.find("from=<" + user + "@docomo.ne.jp>") != std::string::npos);
+    CHECK(log.find("to=<bob@isp.test>") != std::string::npos);
+}
