@@ -1,5 +1,6 @@
 // One delivery attempt for one job (one message, one destination domain): resolve the MX hosts,
-// walk them in order, run the SMTP transaction, and return the truth per recipient.
+// walk them in order, run the SMTP transaction, and return the truth per recipient. The walk's
+// rules live in the sans-I/O delivery/mx_walk.hpp; Delivery is its Asio driver.
 // RFC 5321 §5.1: try the hosts in preference order; Postfix's rules for when to move on: a
 // connection failure, a 4xx/5xx greeting, refused EHLO/HELO or a 4xx at MAIL tries the next host;
 // a 5xx at MAIL/RCPT/DATA, or any answer once the transaction is under way, is final for this attempt.
@@ -12,6 +13,7 @@
 #include "taxonomy/outcome.hpp"
 #include "queue/queue.hpp"
 #include "delivery/agent.hpp"
+#include "delivery/mx_walk.hpp"
 #include "delivery/session_cache.hpp"
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
@@ -45,6 +47,10 @@ private:
     // Reports the session's new transcript lines, then parks it for reuse or closes it.
     boost::asio::awaitable<void> release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s);
     void report(MessageId id, CachedSession& s);
+    // One outcome per recipient from the walk's result.
+    std::vector<DeliveryOutcome> outcomes_of(delivery::WalkResult walked, const std::string& sender,
+                                             const std::vector<std::string>& rcpts, const std::string& domain,
+                                             unsigned attempt_no) const;
 
     boost::asio::any_io_executor ex_;
     Clock& clock_;

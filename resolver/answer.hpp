@@ -17,6 +17,18 @@ enum class RecordType : std::uint16_t { A = 1, CName = 5, Mx = 15, Aaaa = 28 };
 
 inline constexpr unsigned kMaxCnameHops = 8;  // CNAMEs followed per name, in answers and re-queries
 
+// One question to the DNS: what the sans-I/O lookups (lookup.hpp, mx_resolution.hpp) ask a driver.
+struct Question {
+    std::string name;  // normalised, queryable
+    RecordType type = RecordType::A;
+};
+
+// What the driver feeds back for one question: the wire truth, interpreted by interpret_answer.
+struct RawAnswer {
+    int ares_status = 0;                 // ARES_SUCCESS, ARES_ENOTFOUND, ... (ARES_ETIMEOUT at the deadline)
+    std::vector<unsigned char> message;  // the answer as received, when there was one
+};
+
 struct Record {
     std::string owner;  // normalised
     RecordType type = RecordType::A;

@@ -24,16 +24,6 @@ struct ares_channeldata;
 
 namespace relaylab::dns {
 
-struct Question {
-    std::string name;  // normalised, queryable
-    RecordType type = RecordType::A;
-};
-
-struct RawAnswer {
-    int ares_status = 0;                 // ARES_SUCCESS, ARES_ENOTFOUND, ... (ARES_ETIMEOUT at the deadline)
-    std::vector<unsigned char> message;  // the answer as received, when there was one
-};
-
 class AresChannel : public std::enable_shared_from_this<AresChannel> {
 public:
     // Throws std::invalid_argument for a bad config (naming the value), std::runtime_error when

@@ -1,12 +1,12 @@
-// Asking several questions at once and following CNAMEs to their records (RFC 1034 §3.6.2), all
-// under one deadline on the caller's Clock.
+// Several questions asked at once, CNAMEs followed to their records by asking again (RFC 1034
+// §3.6.2). Sans-I/O: asking() says what to ask in this round, feed() takes the answers. No socket,
+// no timer, no clock: the driver decides when an unanswered question has timed out.
 #pragma once
 
-#include "asio/awaitable.hpp"
-#include "resolver/ares_channel.hpp"
+#include "resolver/answer.hpp"
 
-
-#include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 namespace relaylab::dns {
@@ -17,10 +17,40 @@ struct Lookup {
     std::vector<Record> records;
 };
 
-// One Lookup per question, in order. A name that cannot be asked is BadName without a query; a
-// CNAME chain longer than kMaxCnameHops (or a loop) is BadAnswer; anything unanswered at `deadline`
-// is Timeout.
-boost::asio::awaitable<std::vector<Lookup>> look_up(std::shared_ptr<AresChannel> channel,
-                                                    std::vector<Question> questions, TimePoint deadline);
+// Every round either ends a question or walks at least one CNAME of it, so a batch asks at most
+// this many rounds.
+inline constexpr std::size_t kMaxLookupRounds = kMaxCnameHops + 1;
+
+class LookupBatch {
+public:
+    // A name that cannot be asked ends as BadName without a query.
+    explicit LookupBatch(std::vector<Question> questions);
+
+    // The questions of this round, all to be asked at once; empty when the batch is done.
+    const std::vector<Question>& asking() const { return asking_; }
+    // One answer per question of asking(), in order. A missing answer counts as a resolver error;
+    // extra ones are ignored. A CNAME chain longer than kMaxCnameHops, or one that comes back to a
+    // name already asked (a loop), ends as BadAnswer.
+    void feed(std::span<const RawAnswer> answers);
+    bool done() const { return asking_.empty(); }
+    std::size_t rounds() const { return rounds_; }
+
+    // One Lookup per question, in the caller's order. Final once done().
+    const std::vector<Lookup>& lookups() const { return out_; }
+
+private:
+    struct Pending {
+        std::size_t index;               // into the caller's questions
+        unsigned hops;                   // CNAMEs walked so far
+        std::vector<std::string> asked;  // every name asked for this question, for loop detection
+    };
+    void ask_next();
+
+    std::vector<RecordType> types_;
+    std::vector<Lookup> out_;
+    std::vector<Pending> pending_;
+    std::vector<Question> asking_;
+    std::size_t rounds_ = 0;
+};
 
 }  // namespace relaylab::dns
