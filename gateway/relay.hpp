@@ -87,6 +87,11 @@ public:
     // back), without a notice to the handset. Refused while a recipient is in flight.
     QueueEdit remove(MessageId id);
 
+    // The words of every notice made from now on (serve's SIGHUP, like `postfix reload`); notices
+    // already made keep theirs. Call on the loop that runs the relay.
+    void set_policy(Policy policy) { policy_ = std::move(policy); }
+    const Policy& policy() const { return policy_; }
+
     Spool* spool() const { return spool_; }
     // Spool writes that failed after the message was accepted (state changes; at-least-once still
     // holds: an unrecorded result is retried).
