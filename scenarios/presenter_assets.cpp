@@ -37,7 +37,7 @@ body.presenter{height:100vh;display:flex;flex-direction:column}
 .runs{display:grid;gap:24px;align-items:start}
 .runs.cols-2{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
 .runs.cols-1{grid-template-columns:minmax(0,1fr)}
-.presenter .stepper{position:sticky;top:0;z-index:3;box-shadow:0 2px 4px rgba(0,0,0,.08)}
+.presenter .stepper{position:sticky;top:0;z-index:3;box-shadow:0 -40px 0 0 #fff,0 2px 4px rgba(0,0,0,.08)}
 .presenter .stepper button{font-size:.8em}
 .presenter .stepper .go-decisive{background:#fff3c4;border-color:#e0a800}
 .presenter .stepper .where{font-size:.8em}
