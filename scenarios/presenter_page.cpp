@@ -206,8 +206,6 @@ void scenario_column(std::string& h, Lang l, const ScenarioReport& r, std::size_
         const Item& it = items[k];
         const SequenceStep& first = d.steps[it.steps.front()];
         const bool is_decisive = k + 1 == open;
-        std::string source;
-        for (auto i : it.steps) source += (source.empty() ? "" : "\n") + d.steps[i].source;
         h += "<li class=\"row tone-" + std::string(to_string(it.tone)) + (is_decisive ? " decisive" : "") + "\"" +
              (is_decisive ? " id=\"decisive-" + id + "\"" : "") + " data-step=\"" + std::to_string(k + 1) +
              "\" data-at=\"" + esc(local_time(first.at, zone)) + "\">";
