@@ -18,11 +18,12 @@ BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-
                 nlohmann-json3-dev catch2 libgmime-3.0-dev)
 # Every program a test runs, by its Debian package: unbound (DNS), Postfix's smtp-sink/smtp-source,
 # swaks (SMTP client), dig (bind9-dnsutils), perl with Sisimai (bounce analyser), python3 (its email
-# package reads notices), Chromium and a Japanese font (the HTML report's test); coreutils (timeout)
-# and dash (/bin/sh) are essential, listed so that the guard finds every program's package here.
+# package reads notices), Chromium and a Japanese font (the HTML report's test); coreutils (timeout),
+# dash (/bin/sh) and bash (scripts/live-demo.sh) are essential too, listed so that the guard finds
+# every program's package here.
 # scripts/check-test-programs.sh fails when a test runs a program whose package is not listed here.
 TEST_PACKAGES=(unbound postfix swaks bind9-dnsutils perl libsisimai-perl python3 chromium fonts-ipafont-gothic
-               coreutils dash)
+               coreutils dash bash)
 # The fuzzers are libFuzzer targets: clang and its runtime.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

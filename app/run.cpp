@@ -94,6 +94,7 @@ void load(Entry& e) {
         e.scenario = scn::load_scenario(e.report.file);
         e.report.name = e.scenario->name;
         e.report.description = e.scenario->description;
+        e.report.presenter = e.scenario->presenter;
     } catch (const std::exception& x) {
         e.report.error = x.what();
         e.bad_input = true;
@@ -189,6 +190,14 @@ int run_main(int argc, char** argv) {
         "html", po::value<std::string>()->value_name("FILE"),
         "write a self-contained HTML training report to FILE: sequence diagram with step-through, the notices "
         "as phone screens side by side, the truthful delivery-status, the expectations")(
+        "presenter", po::bool_switch(),
+        "with --html: the presenter form for a projector (docs/training.md): one language, the incident's title "
+        "and story, a caption per step in plain words, DNS and EHLO lines folded, opening on the decisive step, "
+        "the scenarios side by side")(
+        "lang", po::value<std::string>()->value_name("ja|en"), "with --html: the page's language (implies --presenter)")(
+        "large", po::bool_switch(), "with --html: larger type still (implies --presenter)")(
+        "tz", po::value<std::string>()->value_name("+HH:MM"),
+        "with --html: show times at this offset from UTC, e.g. +09:00 for Japan (implies --presenter; default Z)")(
         "quiet,q", po::bool_switch(), "print only PASS/FAIL lines (each FAIL with its reasons), errors and the summary, not the timelines");
     po::options_description hidden;
     hidden.add_options()("scenario", po::value<std::vector<std::string>>());
@@ -222,6 +231,21 @@ int run_main(int argc, char** argv) {
             return usage_error("--filter " + vm["filter"].as<std::string>() + ": not a regular expression: " + e.what(), opts);
         }
     }
+    // The presenter form: any of its options asks for it.
+    const bool presenter = vm["presenter"].as<bool>() || vm.count("lang") || vm["large"].as<bool>() || vm.count("tz");
+    scn::PresenterOptions page;
+    page.large = vm["large"].as<bool>();
+    if (vm.count("lang")) {
+        auto l = scn::lang_from_string(vm["lang"].as<std::string>());
+        if (!l) return usage_error("--lang " + vm["lang"].as<std::string>() + ": expected ja or en", opts);
+        page.lang = *l;
+    }
+    if (vm.count("tz")) {
+        auto z = scn::parse_zone_offset(vm["tz"].as<std::string>());
+        if (!z) return usage_error("--tz " + vm["tz"].as<std::string>() + ": expected an offset such as +09:00, -05:30 or Z", opts);
+        page.zone_minutes = *z;
+    }
+    if (presenter && !vm.count("html")) return usage_error("--presenter, --lang, --large and --tz shape the --html page: add --html FILE", opts);
     std::optional<scn::Shard> shard;
     if (vm.count("shard")) {
         std::string why;
@@ -312,7 +336,8 @@ int run_main(int argc, char** argv) {
         std::cerr << "relaylab run: cannot write " << vm["junit"].as<std::string>() << "\n";
         return exit_usage;
     }
-    if (vm.count("html") && !write_file(vm["html"].as<std::string>(), scn::html_report(reports))) {
+    if (vm.count("html") &&
+        !write_file(vm["html"].as<std::string>(), presenter ? scn::presenter_report(reports, page) : scn::html_report(reports))) {
         std::cerr << "relaylab run: cannot write " << vm["html"].as<std::string>() << "\n";
         return exit_usage;
     }

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
@@ -104,6 +105,97 @@ private:
     std::string how_ = "stopped without a signal";
 };
 
+// ---- Start-up DNS check (docs/training.md): a warning, never a refusal. ----
+// One real MX query on the relay's own resolver, bounded by its deadline, for a name under .invalid
+// (RFC 6761 §6.4: resolvers answer NXDOMAIN without asking further). Any answer, even NXDOMAIN,
+// SERVFAIL or REFUSED, shows a server is there; silence or a closed port means every delivery will
+// be deferred, which an operator wants to hear at once, not at the first notice.
+constexpr const char* dns_check_name = "relaylab-dns-check.invalid";
+
+void check_dns_at_start(asio::io_context& io, dns::Resolver& resolver, dns::Rng& rng) {
+    std::string servers;
+    for (const auto& s : resolver.config().servers) servers += (servers.empty() ? "" : ", ") + s;
+    asio::co_spawn(io, resolver.resolve_mx(dns_check_name, rng), [servers](std::exception_ptr e, dns::MxResult r) {
+        if (e) return;
+        using dns::Status;
+        if (r.status == Status::Timeout || r.status == Status::ConnRefused || r.status == Status::Error)
+            std::cerr << "relaylab serve: warning: no configured DNS server answers (" << servers << ": "
+                      << dns::to_string(r.status) << "); every delivery will be deferred until one does\n";
+        else
+            std::cerr << "relaylab serve: DNS check: " << servers << " answers (" << dns::to_string(r.status) << " for "
+                      << dns_check_name << ")\n";
+    });
+}
+
+// ---- SIGHUP: reload the policy, like `postfix reload` (docs/training.md). ----
+// Re-reads the config file and applies its "policy" (the words of notices made from then on); every
+// other key needs a restart, and the log says so when one changed. A config or policy that does not
+// load leaves the running policy in place, and the log says why.
+class PolicyReload {
+public:
+    PolicyReload(asio::io_context& io, Clock& clock, std::string config_file, const gw::GatewayConfig& running,
+                 gw::Relay& relay, std::ostream& log, bool json)
+        : signals_(io, SIGHUP), clock_(clock), file_(std::move(config_file)), running_(gw::config_to_json(running)),
+          relay_(relay), log_(log), json_(json) {
+        wait();
+    }
+
+private:
+    void wait() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            reload();
+            wait();
+        });
+    }
+
+    void reload() {
+        const std::string before = running_.value("policy", "");
+        gw::GatewayConfig cfg;
+        try {
+            cfg = gw::read_config(JsonSource::load(file_));
+        } catch (const std::exception& e) {
+            return failed(before, std::string("config: ") + e.what());
+        }
+        auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(file_).parent_path());
+        if (!policy) return failed(before, "policy " + cfg.policy + ": " + policy.error->message());
+        relay_.set_policy(std::move(*policy.policy));
+        nlohmann::json now = gw::config_to_json(cfg), others = now;
+        others["policy"] = before;
+        const bool restart_keys = others != running_;
+        running_["policy"] = cfg.policy;
+        std::string words = "reload: policy " + before + " -> " + cfg.policy;
+        if (restart_keys) words += " (other changed keys take effect at the next start)";
+        std::cerr << "relaylab serve: " << words << "\n";
+        if (json_)
+            log_ << json_text({{"time", format_time(clock_.now())}, {"event", "reload"}, {"policy_before", before},
+                               {"policy", cfg.policy}, {"restart_needed", restart_keys}})
+                 << "\n";
+        else
+            log_ << format_time(clock_.now()) << " relaylab/master: " << words << "\n";
+        log_.flush();
+    }
+
+    void failed(const std::string& kept, const std::string& why) {
+        std::cerr << "relaylab serve: reload failed, keeping policy " << kept << ": " << why << "\n";
+        if (json_)
+            log_ << json_text({{"time", format_time(clock_.now())}, {"event", "reload_failed"}, {"policy", kept}, {"error", why}})
+                 << "\n";
+        else
+            log_ << format_time(clock_.now()) << " relaylab/master: warning: reload failed, keeping policy " << kept << ": "
+                 << why << "\n";
+        log_.flush();
+    }
+
+    asio::signal_set signals_;
+    Clock& clock_;
+    std::string file_;
+    nlohmann::json running_;  // the configuration in effect, as config_to_json writes it
+    gw::Relay& relay_;
+    std::ostream& log_;
+    bool json_;
+};
+
 int serve_main(int argc, char** argv) {
     po::options_description opts("options");
     std::string config_file;
@@ -117,7 +209,10 @@ int serve_main(int argc, char** argv) {
         "Runs the gateway on real time: SMTP intake for handsets (loopback by default), MX resolution\n"
         "with c-ares against the configured DNS servers, delivery over SMTP, retries, and handset\n"
         "notices in <mailboxes>/<address>/new/. Logs one Postfix-shaped line per delivery attempt to\n"
-        "`log` (or standard output). SIGTERM or SIGINT drains it: no new connection or delivery, those in\n"
+        "`log` (or standard output). SIGHUP re-reads the config file's policy (the words of notices made\n"
+        "from then on; other keys need a restart), like `postfix reload`; a bad policy keeps the old one.\n"
+        "At start one DNS query checks that a configured server answers (a warning if none does).\n"
+        "SIGTERM or SIGINT drains it: no new connection or delivery, those in\n"
         "flight get up to `stop_timeout` (default 30s) to finish; a second signal stops it at once. The\n"
         "queue is on disk in `spool` (default ./spool; false: memory-only), and serve listens on\n"
         "SPOOL/control for `relaylab queue --retry/--delete` (docs/spool.md).";
@@ -212,6 +307,9 @@ int serve_main(int argc, char** argv) {
         }
         gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
         relay.start();
+        // Training (docs/training.md): the start-up DNS check, and SIGHUP's policy reload.
+        check_dns_at_start(io, resolver, rng);
+        PolicyReload reload{io, clock, config_file, cfg, relay, log, cfg.log_json};
         std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy
                   << ", local_part " << cfg.local_part << ", mailboxes " << cfg.mailboxes << "\n";
         Drain drain{io, clock, door, relay, cfg.stop_timeout};

@@ -161,6 +161,47 @@ bool field_wanted(std::string_view name) {
     return false;
 }
 
+// GMime 3.2 joins adjacent encoded-words of one charset before decoding them (to mend writers that
+// split a character between words), which cuts the text at the first word's base64 '=' padding:
+// "=?UTF-8?B?…44K5?= =?UTF-8?B?…?=" lost its second word. RFC 2047 §5 makes every word hold whole
+// characters, so each is decoded alone; white space between two words is dropped (§6.2).
+std::string decode_words(std::string_view raw) {
+    std::string out, space;
+    bool after_word = false;
+    std::size_t i = 0;
+    while (i < raw.size()) {
+        // =?charset?E?text?= with no white space inside (§2).
+        std::size_t end = std::string_view::npos;
+        if (raw.compare(i, 2, "=?") == 0) {
+            auto q1 = raw.find('?', i + 2);
+            auto q2 = q1 == std::string_view::npos ? q1 : raw.find('?', q1 + 1);
+            auto close = q2 == std::string_view::npos ? q2 : raw.find("?=", q2 + 1);
+            if (close != std::string_view::npos && q2 == q1 + 2 &&
+                raw.substr(i, close - i).find_first_of(" \t\r\n") == std::string_view::npos)
+                end = close + 2;
+        }
+        if (end != std::string_view::npos) {
+            if (!after_word) out += space;
+            space.clear();
+            const std::string word(raw.substr(i, end - i));
+            GString_ decoded(g_mime_utils_header_decode_text(parser_options(), word.c_str()));
+            out += decoded ? decoded.get() : word;
+            after_word = true;
+            i = end;
+        } else if (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n') {
+            if (raw[i] == ' ' || raw[i] == '\t') space += raw[i];
+            ++i;
+        } else {
+            out += space;
+            space.clear();
+            out += raw[i++];
+            after_word = false;
+        }
+    }
+    if (!after_word) out += space;
+    return out;
+}
+
 std::vector<HeaderField> fields_of(GMimeObject* object) {
     std::vector<HeaderField> out;
     GMimeHeaderList* list = g_mime_object_get_header_list(object);
@@ -172,6 +213,11 @@ std::vector<HeaderField> fields_of(GMimeObject* object) {
         auto lname = lower(name);
         if (!field_wanted(lname)) continue;
         const char* value = g_mime_header_get_value(h);
+        const char* raw = g_mime_header_get_raw_value(h);
+        if (raw && contains(raw, "=?") && plain_ascii(raw)) {
+            out.push_back({std::move(lname), to_utf8(trim(decode_words(raw)), "")});
+            continue;
+        }
         out.push_back({std::move(lname), to_utf8(value ? value : "", "")});
     }
     return out;

@@ -82,20 +82,17 @@ std::optional<RecipientRecord> deferral_before(const RunRecord& run, const Notic
 
 // The words' claimed cause against the truth, as `relaylab audit` judges it (gw::claim_is_true).
 Verdict verdict_of(const RunRecord& run, const NoticeRecord& n) {
-    std::optional<RecipientRecord> deferral = n.kind == gw::NoticeKind::Delay ? deferral_before(run, n) : std::nullopt;
-    const RecipientRecord* r = deferral ? &*deferral : recipient_of(run, n);
+    NoticeJudgement j = judge_notice(run, n);
     const std::string claim_name(gw::to_string(n.claims));
-    if (!r) return {"unknown", "The words claim <b>" + esc(claim_name) + "</b>; the run holds no truth to compare."};
+    if (!j.truth) return {"unknown", "The words claim <b>" + esc(claim_name) + "</b>; the run holds no truth to compare."};
+    const RecipientRecord* r = &*j.truth;
     std::string truth = "<b>" + esc(*r->failure_class) + "</b> " + esc(r->dsn.value_or(""));
     if (r->reply) truth += ", <q>" + esc(*r->reply) + "</q>";
     if (r->stage) truth += " at " + esc(*r->stage);
     if (r->remote) truth += " from " + esc(*r->remote);
-    gw::Classification c;
-    if (auto f = gw::failure_class_from_string(*r->failure_class)) c.failure = *f;
-    c.expired = r->status == "expired";
     std::string claimed = "The words claim <b>" + esc(claim_name) + "</b>; the truth is " + truth + ".";
-    if (gw::claim_is_true(n.claims, c)) return {"truthful", "<span class=\"tag\">truthful</span> " + claimed};
-    if (c.expired) return {"unknown", claimed + " (An expiry's last temporary cause is not in the record.)"};
+    if (j.kind == NoticeJudgement::Kind::Truthful) return {"truthful", "<span class=\"tag\">truthful</span> " + claimed};
+    if (j.kind == NoticeJudgement::Kind::Unknown) return {"unknown", claimed + " (An expiry's last temporary cause is not in the record.)"};
     return {"mislabel", "<span class=\"tag\">mislabel</span> " + claimed};
 }
 
@@ -254,7 +251,7 @@ void scenario(std::string& h, const ScenarioReport& r, std::size_t index) {
     const bool ok = r.failed() == 0;
     h += "<section class=\"scenario\" id=\"scenario-" + std::to_string(index + 1) + "\"><h2><span class=\"badge " +
          (ok ? "pass\">PASS" : "fail\">FAIL") + "</span> " + esc(r.name) + "</h2>";
-    h += "<p class=\"file\">" + esc(r.file);
+    h += "<p class=\"file\">" + esc(shown_file_name(r.file));
     if (!r.error)
         h += " &middot; seed " + std::to_string(r.run.seed) + " &middot; starts " + esc(format_time(r.run.start)) +
              " &middot; ends " + esc(offset_text(r.run.end, r.run.start)) +
@@ -271,6 +268,25 @@ void scenario(std::string& h, const ScenarioReport& r, std::size_t index) {
 }
 
 }  // namespace
+
+NoticeJudgement judge_notice(const RunRecord& run, const NoticeRecord& n) {
+    std::optional<RecipientRecord> deferral = n.kind == gw::NoticeKind::Delay ? deferral_before(run, n) : std::nullopt;
+    const RecipientRecord* r = deferral ? &*deferral : recipient_of(run, n);
+    NoticeJudgement j;
+    if (!r || !r->failure_class) return j;
+    j.truth = *r;
+    gw::Classification c;
+    if (auto f = gw::failure_class_from_string(*r->failure_class)) c.failure = *f;
+    c.expired = r->status == "expired";
+    if (gw::claim_is_true(n.claims, c)) j.kind = NoticeJudgement::Kind::Truthful;
+    else if (!c.expired) j.kind = NoticeJudgement::Kind::Mislabel;
+    return j;
+}
+
+std::string shown_file_name(std::string_view file) {
+    auto slash = file.find_last_of('/');
+    return std::string(slash == std::string_view::npos ? file : file.substr(slash + 1));
+}
 
 std::string html_report(const std::vector<ScenarioReport>& reports) {
     std::string title = "relaylab run";

@@ -6,8 +6,10 @@
 // gives the same bytes (virtual times only, no real clock).
 #pragma once
 
+#include "scenarios/presenter_words.hpp"
 #include "scenarios/report.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,5 +20,23 @@ namespace relaylab::scn {
 std::string html_escape(std::string_view s);
 
 std::string html_report(const std::vector<ScenarioReport>& reports);
+
+// The presenter form (`relaylab run --html F --presenter`, docs/training.md): the page for a projector.
+struct PresenterOptions {
+    Lang lang = Lang::En;
+    bool large = false;       // larger type still, for a big room
+    int zone_minutes = 0;     // times shown at this offset from UTC (the carrier's time: +540)
+};
+std::string presenter_report(const std::vector<ScenarioReport>& reports, const PresenterOptions& options);
+
+// A notice's words against the run's truth, as `relaylab audit` judges it (gw::claim_is_true).
+struct NoticeJudgement {
+    enum class Kind { Truthful, Mislabel, Unknown } kind = Kind::Unknown;
+    std::optional<RecipientRecord> truth;  // the failure the notice speaks of, when the run holds it
+};
+NoticeJudgement judge_notice(const RunRecord& run, const NoticeRecord& n);
+
+// A file name for a page: the scenario file's name without the folders of the machine it ran on.
+std::string shown_file_name(std::string_view file);
 
 }  // namespace relaylab::scn

@@ -5,9 +5,11 @@
 
 #include "scenarios/expectations.hpp"
 #include "scenarios/run_record.hpp"
+#include "scenarios/scenario.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,7 @@ struct ScenarioReport {
     // Wall-clock time to load, run and check it: only the JUnit report shows it (CI tools sort and
     // split suites by it), so that every other report stays the same byte for byte.
     double seconds = 0;
+    std::map<std::string, PresenterText> presenter{};  // the scenario's "presenter" texts, by language
 
     std::size_t passed() const;
     std::size_t failed() const;  // failed expectations, or 1 for an error

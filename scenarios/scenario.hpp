@@ -89,10 +89,17 @@ struct Expectation {
     std::optional<std::size_t> notices;
 };
 
+// What a trainer's page (`relaylab run --html --lang L`) says of a scenario in language L.
+struct PresenterText {
+    std::string title;  // the incident's title
+    std::string story;  // a few sentences: what happened, who was told what
+};
+
 struct Scenario {
     std::string file;  // as given on the command line
     std::string name;  // "name", or the file's stem
     std::string description;
+    std::map<std::string, PresenterText> presenter;  // by language: "en", "ja"
     // The seed of the relay's random choices, when the scenario pins one ("seed"); it wins over
     // `relaylab run --seed`, which seeds the scenarios that pin none (docs/scenarios.md).
     std::optional<std::uint64_t> seed;

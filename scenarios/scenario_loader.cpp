@@ -360,7 +360,7 @@ Scenario parse_scenario(const JsonSource& source) {
     if (!source.root().is_object()) r.fail(root, "expected an object");
     // "made_up": the values `relaylab scenario from-log` had to invent (docs/scenarios.md); read by people.
     r.part([&] {
-        r.object(root, {"name", "description", "comment", "made_up", "seed", "start", "limit", "world", "gateway",
+        r.object(root, {"name", "description", "presenter", "comment", "made_up", "seed", "start", "limit", "world", "gateway",
                         "submissions", "expect"});
     });
     Scenario s;
@@ -368,6 +368,16 @@ Scenario parse_scenario(const JsonSource& source) {
     s.name = std::filesystem::path(source.name()).stem().string();
     r.part([&] { s.name = r.opt_string(root / "name").value_or(s.name); });
     r.part([&] { s.description = r.opt_string(root / "description").value_or(""); });
+    r.part([&] {
+        if (!r.has(root / "presenter")) return;
+        r.object(root / "presenter", {"en", "ja"});
+        for (const char* lang : {"en", "ja"}) {
+            const ptr p = root / "presenter" / lang;
+            if (!r.has(p)) continue;
+            r.object(p, {"title", "story"});
+            s.presenter[lang] = {r.opt_string(p / "title").value_or(""), r.opt_string(p / "story").value_or("")};
+        }
+    });
     r.part([&] {
         if (r.has(root / "seed")) s.seed = r.count(root / "seed", std::numeric_limits<std::uint64_t>::max());
     });

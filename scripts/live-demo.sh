@@ -1,62 +1,107 @@
 #!/usr/bin/env bash
-# The 2009 incident, live: a scripted DNS and a remote MTA that answers like Exchange 5.5 did
-# ("553 malformed address" to a MAIL FROM whose local part ends with a dot), and two relaylab
-# gateways in front of it, one with the 2009 relay's words (legacy-2009) and one truthful
-# (accurate). A handset q.@docomo.ne.jp sends one message through each; the notices are shown.
+# The 2009 incident, live (docs/training.md): a scripted DNS and a remote MTA that answers like
+# Exchange 5.5 did ("553 malformed address" to a MAIL FROM whose local part ends with a dot), and two
+# `relaylab serve` gateways in front of it, one with the 2009 relay's words (legacy-2009) and one
+# truthful (accurate). A handset q.@docomo.ne.jp sends one message through each; the notices it gets
+# are shown decoded by `relaylab notice show`.
+#
+# Starts anywhere: the scripted servers listen on port 0 and the script reads the port each got from
+# its "listening on" line; serve gets a random free port (another if taken). No fixed port; the configs, spools,
+# Maildirs and logs live in a temp folder that is removed at the end (KEEP=1 keeps it).
+#
+# usage: scripts/live-demo.sh [RELAYLAB_BINARY]      (default build/relaylab)
 set -euo pipefail
 bin=${1:-build/relaylab}
 here=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d /tmp/relaylab-demo.XXXXXX)
+[ -x "$bin" ] || { echo "live-demo: $bin is not an executable relaylab (build it: ./dev.sh build)" >&2; exit 2; }
+# Seconds to wait for a server to start and for the notices to arrive.
+START_TIMEOUT=${START_TIMEOUT:-10}
+NOTICE_TIMEOUT=${NOTICE_TIMEOUT:-20}
+work=$(mktemp -d "${TMPDIR:-/tmp}/relaylab-demo.XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "${KEEP:-0}" = 1 ]; then echo "live-demo: kept $work" >&2; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-dns_port=$(port); mx_port=$(port)
-"$bin" sim-dns --zones "$here/examples/incident-2009/zones.json" --listen "127.0.0.1:$dns_port" >"$work/dns.log" 2>&1 &
-pids+=($!)
-"$bin" sim-smtp --script "$here/examples/incident-2009/exchange-2009.json" --listen "127.0.0.31:$mx_port" >"$work/mx.log" 2>&1 &
-pids+=($!)
+# port_of LOG SED-EXPRESSION WHAT: the port a server wrote into LOG once it listened.
+port_of() {
+    local log=$1 expr=$2 what=$3 port="" tries=$((START_TIMEOUT * 20))
+    for ((i = 0; i < tries; i++)); do
+        port=$(sed -n "$expr" "$log" 2>/dev/null | head -1)
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.05
+    done
+    echo "live-demo: $what did not start within ${START_TIMEOUT}s; its output:" >&2
+    cat "$log" >&2
+    return 1
+}
 
-for policy in legacy-2009 accurate; do
-    intake=$(port)
-    cat >"$work/$policy.json" <<JSON
+"$bin" sim-smtp --script "$here/examples/incident-2009/exchange-2009.json" --listen "127.0.0.31:0" >"$work/mx.log" 2>&1 &
+pids+=($!)
+mx_port=$(port_of "$work/mx.log" 's/.*listening on [0-9.]*:\([0-9][0-9]*\).*/\1/p' "the remote MTA (sim-smtp)")
+"$bin" sim-dns --zones "$here/examples/incident-2009/zones.json" --listen "127.0.0.1:0" >"$work/dns.log" 2>&1 &
+pids+=($!)
+dns_port=$(port_of "$work/dns.log" 's/.*listening on [0-9.]*:\([0-9][0-9]*\).*/\1/p' "the DNS server (sim-dns)")
+echo "== The world: DNS on 127.0.0.1:$dns_port, mail.isp.example on 127.0.0.31:$mx_port (answers like Exchange 5.5)"
+
+# serve's intake takes no port 0: try a random unprivileged port, and another if that one is taken
+# (serve then exits at once with "Address already in use").
+# Sets $intake; serve's own output goes to files (a command substitution would wait for it).
+start_serve() {
+    local policy=$1 pid
+    for ((try = 0; try < 20; try++)); do
+        intake=$((20000 + RANDOM % 40000))
+        cat >"$work/$policy.json" <<JSON
 { "hostname": "relay.docomo.example", "intake": "127.0.0.1:$intake",
   "dns_servers": ["127.0.0.1:$dns_port"], "mx_port": $mx_port,
-  "policy": "$policy", "local_part": "pass", "notice_charset": "UTF-8",
+  "policy": "$policy", "local_part": "pass", "notice_charset": "ISO-2022-JP",
   "mailboxes": "$work/$policy-mailboxes", "spool": "$work/$policy-spool", "log": "$work/$policy.log" }
 JSON
-    "$bin" serve --config "$work/$policy.json" 2>>"$work/serve.err" &
-    pids+=($!)
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$intake") 2>/dev/null && break; sleep 0.05; done
-    "$bin" probe smtp "127.0.0.1:$intake" --from 'q.@docomo.ne.jp' --to 'user@isp.example' >/dev/null
+        "$bin" serve --config "$work/$policy.json" >"$work/$policy.out" 2>"$work/$policy.err" &
+        pid=$!
+        for ((i = 0; i < START_TIMEOUT * 20; i++)); do
+            grep -q 'intake on ' "$work/$policy.err" && { pids+=("$pid"); return 0; }
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        grep -q 'in use' "$work/$policy.err" || break
+    done
+    echo "live-demo: relaylab serve ($policy) did not start; it said:" >&2
+    cat "$work/$policy.err" >&2
+    return 1
+}
+
+for policy in legacy-2009 accurate; do
+    start_serve "$policy"
+    echo "== relaylab serve, policy $policy: intake 127.0.0.1:$intake"
+    "$bin" probe smtp "127.0.0.1:$intake" --from 'q.@docomo.ne.jp' --to 'user@isp.example' >"$work/$policy.probe" 2>&1 ||
+        { echo "live-demo: the handset could not submit to $policy:" >&2; cat "$work/$policy.probe" >&2; exit 1; }
 done
 
-for _ in $(seq 100); do
-    n=$(find "$work" -path '*/new/*' -type f | wc -l)
-    [ "$n" -ge 2 ] && break
+notices() { find "$work" -path '*-mailboxes/*/new/*' -type f | wc -l; }
+for ((i = 0; i < NOTICE_TIMEOUT * 20; i++)); do
+    [ "$(notices)" -ge 2 ] && break
     sleep 0.05
 done
+if [ "$(notices)" -lt 2 ]; then
+    echo "live-demo: no notice within ${NOTICE_TIMEOUT}s; the gateways said:" >&2
+    cat "$work"/*.err "$work"/*.log >&2
+    exit 1
+fi
 
+echo
 echo "== What the remote MTA said (mail.isp.example, as Exchange 5.5 did in 2009) =="
 grep -E 'MAIL FROM|553' "$work/mx.log" | head -2
 echo
-echo "== The relay's log =="
+echo "== The relay's log (Postfix's shape) =="
 grep 'relaylab/smtp' "$work/legacy-2009.log"
 for policy in legacy-2009 accurate; do
-    f=$(find "$work/$policy-mailboxes" -path '*/new/*' -type f | head -1)
     echo
-    echo "== The handset's notice under policy $policy =="
-    python3 - "$f" <<'PY'
-import email, sys
-from email.header import decode_header, make_header
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
-print("Subject:", str(make_header(decode_header(m['Subject']))))
-human, dsn = m.get_payload(0), m.get_payload(1)
-print(human.get_payload(decode=True).decode(human.get_content_charset()))
-print("-- delivery-status (the truth, whatever the policy says) --")
-for block in dsn.get_payload()[1:]:
-    for k in ("Action", "Status", "Remote-MTA", "Diagnostic-Code"):
-        if block[k]: print(f"{k}: {block[k]}")
-PY
+    echo "== The handset's notice under policy $policy (relaylab notice show) =="
+    "$bin" notice show "$work/$policy-mailboxes"
 done

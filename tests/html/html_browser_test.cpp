@@ -18,8 +18,10 @@ const std::string library = std::string(RELAYLAB_SOURCE_DIR) + "/scenarios/libra
 const std::string legacy = library + "2009-trailing-dot-legacy.json";
 const std::string accurate = library + "2009-trailing-dot-accurate.json";
 
-int run_html(const std::filesystem::path& html, const std::vector<std::string>& scenarios) {
+int run_html(const std::filesystem::path& html, const std::vector<std::string>& scenarios,
+             const std::vector<std::string>& options = {}) {
     std::vector<std::string> argv{relaylab_binary(), "run", "--quiet", "--html", html.string()};
+    argv.insert(argv.end(), options.begin(), options.end());
     argv.insert(argv.end(), scenarios.begin(), scenarios.end());
     std::string out;
     int rc = run_command(argv, out, true, 100s);
@@ -137,4 +139,58 @@ TEST_CASE("a hostile scenario's text stays text in the browser", "[html]") {
     CHECK(dom.find("<title>pwned") == std::string::npos);
     CHECK(dom.find("&lt;img id=\"pwned\"") != std::string::npos);  // shown as text (quotes need no escape in text)
     CHECK(dom.find("data-at-step=\"") != std::string::npos);        // the page's own script still ran
+}
+
+// The presenter form on a 1920×1080 projector: the page opens on the decisive step (the 553), in
+// Japanese or English, with the carrier's clock. Screenshots for CI (and for a person to look at:
+// Japanese must show as Japanese, which needs fonts-ipafont-gothic):
+// ${CMAKE_BINARY_DIR}/artifacts/presenter-ja.png, presenter-en-large.png.
+TEST_CASE("the presenter page at 1920x1080 opens on the decisive step", "[html][presenter]") {
+    require_program("chromium", "chromium");
+    TempDir dir("relaylab-html-presenter");
+    std::filesystem::create_directories(RELAYLAB_ARTIFACTS_DIR);
+    struct Form {
+        std::vector<std::string> options;
+        const char* png;
+        const char* lang;
+        const char* refusal;  // the decisive step's caption
+    };
+    for (const Form& f : {Form{{"--lang", "ja", "--tz", "+09:00"}, "presenter-ja.png", "ja", "サーバーが送信元アドレスを拒否します（553）"},
+                          Form{{"--lang", "en", "--large"}, "presenter-en-large.png", "en",
+                               "The server refuses the sender's address for good (553)"}}) {
+        INFO(f.png);
+        const auto html = dir.path() / (std::string(f.lang) + ".html");
+        REQUIRE(run_html(html, {legacy, accurate}, f.options) == 0);
+        const std::string page = read_file(html);
+        CHECK(page.find(RELAYLAB_SOURCE_DIR) == std::string::npos);  // no machine path
+        CHECK(page.find("host_unknown") == std::string::npos);
+        CHECK(page.find("sender_rejected") == std::string::npos);
+
+        std::string dom;
+        REQUIRE(chromium(dir, {"--dump-dom", "--window-size=1920,1080", file_url(html)}, dom) == 0);
+        INFO(dom.substr(0, 1500));
+        CHECK(dom.find(std::string("<html lang=\"") + f.lang + "\">") != std::string::npos);
+        // The script ran, opened the page on the decisive step of each column and marked it current.
+        CHECK(dom.find("data-opened=\"decisive-1\"") != std::string::npos);
+        CHECK(dom.find("class=\"row tone-permanent decisive current\" id=\"decisive-1\"") != std::string::npos);
+        CHECK(dom.find("class=\"row tone-permanent decisive current\" id=\"decisive-2\"") != std::string::npos);
+        CHECK(dom.find(f.refusal) != std::string::npos);
+        CHECK(dom.find("data-at-step=\"9\"") != std::string::npos);
+        CHECK(dom.find("<details><summary>") != std::string::npos);
+        CHECK(dom.find(std::string(f.lang) == "ja" ? "<span class=\"t\">19:00</span>" : "<span class=\"t\">10:00</span>") !=
+              std::string::npos);
+
+        const auto png = std::filesystem::path(RELAYLAB_ARTIFACTS_DIR) / f.png;
+        std::filesystem::remove(png);
+        std::string out;
+        REQUIRE(chromium(dir, {"--screenshot=" + png.string(), "--window-size=1920,1080", "--hide-scrollbars", file_url(html)},
+                         out) == 0);
+        const std::string image = read_file(png);
+        REQUIRE(image.size() > 24);
+        CHECK(image.substr(0, 8) == "\x89PNG\r\n\x1a\n");
+        CHECK(be32(image, 16) == 1920);
+        CHECK(be32(image, 20) == 1080);
+        // A page scrolled away from its content screenshots blank (about 8 kB); the decisive view is text.
+        CHECK(image.size() > 100000);
+    }
 }

@@ -2,6 +2,8 @@
 // words, escaping of everything a scenario supplies, no external assets, phones and delivery-status.
 #include "clock/duration.hpp"
 #include "scenarios/html_report.hpp"
+#include "taxonomy/classify.hpp"
+#include "scenarios/presenter_words.hpp"
 #include "scenarios/sequence_diagram.hpp"
 
 #include <catch2/catch.hpp>
@@ -257,4 +259,120 @@ TEST_CASE("everything from the run is escaped and nothing is fetched", "[html]")
         CHECK(html_escape("a<b>&\"'\x01\n") == "a&lt;b&gt;&amp;&quot;&#39; \n");
         CHECK(html_escape("送信メールエラー") == "送信メールエラー");
     }
+}
+
+// The presenter form: one language, plain words, folds, the decisive step, the zone, no paths.
+TEST_CASE("the presenter page speaks plain words and opens on the decisive step", "[html][presenter]") {
+    auto a = legacy(), b = accurate();
+    a.file = "/home/trainer/relaylab/scenarios/library/2009-legacy.json";
+    a.presenter["ja"] = {"2009年の事例", "お客様のアドレスが拒否されました。"};
+    a.presenter["en"] = {"The 2009 incident", "The customer's address was refused."};
+    PresenterOptions ja{Lang::Ja, false, 9 * 60};
+    const std::string h = presenter_report({a, b}, ja);
+
+    SECTION("the language, the title and the story") {
+        CHECK(h.find("<html lang=\"ja\">") != std::string::npos);
+        CHECK(h.find("<h2>2009年の事例</h2><p class=\"story\">お客様のアドレスが拒否されました。</p>") != std::string::npos);
+        CHECK(presenter_report({a}, {Lang::En, false, 0}).find("<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                                                              "<meta name=\"viewport\" content=\"width=device-width, "
+                                                              "initial-scale=1\"><title>The 2009 incident</title>") !=
+              std::string::npos);
+        CHECK(h.find("body class=\"presenter\"") != std::string::npos);
+        CHECK(presenter_report({a}, {Lang::Ja, true, 0}).find("body class=\"presenter large\"") != std::string::npos);
+    }
+    SECTION("no internal names, no test-runner header, no machine path") {
+        for (const std::string& page : {h, presenter_report({a, b}, {Lang::En, false, 0})}) {
+            for (const char* name : {"host_unknown", "sender_rejected", "claims ", "passed, ", "/home/trainer"}) {
+                INFO(name);
+                CHECK(page.find(name) == std::string::npos);
+            }
+        }
+        CHECK(html_report({a}).find("/home/trainer") == std::string::npos);
+        CHECK(html_report({a}).find("2009-legacy.json") != std::string::npos);
+    }
+    SECTION("captions in the chosen language") {
+        CHECK(h.find("サーバーが送信元アドレスを拒否します（553）") != std::string::npos);
+        CHECK(h.find("通知の内容：宛先のホストが見つからない") != std::string::npos);
+        CHECK(h.find("実際の原因：<b>受信側サーバーが送信元アドレスを拒否した</b>") != std::string::npos);
+        const std::string en = presenter_report({a}, {Lang::En, false, 0});
+        CHECK(en.find("The server refuses the sender&#39;s address for good (553)") != std::string::npos);
+        CHECK(en.find("The handset q.@docomo.ne.jp gets a notice that says: the destination host was not found") !=
+              std::string::npos);
+    }
+    SECTION("DNS questions and the EHLO capabilities fold into one step each") {
+        CHECK(count(h, "<details><summary>") == 4);  // 2 scenarios × (DNS, EHLO)
+        CHECK(h.find("中継サーバーが DNS に isp.example のメールサーバーを問い合わせます（1 件の問い合わせ）") != std::string::npos);
+        CHECK(h.find("サーバーが対応機能を 2 件挙げます") != std::string::npos);
+        CHECK(h.find("<pre class=\"wire\">250-mx1.isp.example\n250-8BITMIME\n250 SIZE 10240000</pre>") != std::string::npos);
+    }
+    SECTION("the decisive step is the 553, and the page opens there") {
+        auto at = h.find("id=\"decisive-1\"");
+        REQUIRE(at != std::string::npos);
+        auto end = h.find("</li>", at);
+        CHECK(h.substr(at, end - at).find("553 malformed address") != std::string::npos);
+        CHECK(h.find("id=\"decisive-2\"") != std::string::npos);
+        // The 553 is the 9th line: submission, queued, accepted, DNS, connect, greeting, EHLO, MAIL FROM, 553.
+        CHECK(h.find("data-open-step=\"9\"") != std::string::npos);
+        CHECK(h.find("class=\"row tone-permanent decisive\" id=\"decisive-1\" data-step=\"9\"") != std::string::npos);
+    }
+    SECTION("a run that only failed in DNS opens on the folded DNS step, unfolded") {
+        ScenarioReport r;
+        r.name = "nx";
+        r.run.start = r.run.end = t0();
+        for (const char* line : {"handset a@docomo.ne.jp submits to <u@nx.example>, subject \"x\"",
+                                 "dns: ? nx.example MX -> answer NXDOMAIN", "mx: nx.example nxdomain",
+                                 "attempt 1 for u@nx.example: bounced, dns_nxdomain 5.1.2 (MX lookup of nx.example: nxdomain)"})
+            r.run.timeline.push_back({t0(), line});
+        RecipientRecord rr;
+        rr.address = "u@nx.example";
+        rr.status = "bounced";
+        rr.failure_class = "dns_nxdomain";
+        r.run.recipients.push_back(rr);
+        const std::string p = presenter_report({r}, {Lang::En, false, 0});
+        CHECK(p.find("id=\"decisive-1\" data-step=\"2\"") != std::string::npos);
+        CHECK(p.find("<details open><summary>") != std::string::npos);
+        CHECK(p.find("Delivery to u@nx.example failed for good: the recipient&#39;s domain does not exist") != std::string::npos);
+    }
+    SECTION("times at the configured offset") {
+        CHECK(h.find("<span class=\"t\">19:00</span>") != std::string::npos);
+        CHECK(h.find("時刻は UTC+09:00") != std::string::npos);
+        CHECK(h.find("<span>19:00</span>") != std::string::npos);  // the phone's clock
+        const std::string utc = presenter_report({a}, {Lang::En, false, 0});
+        CHECK(utc.find("<span class=\"t\">10:00</span>") != std::string::npos);
+        CHECK(presenter_report({a}, {Lang::En, false, -(5 * 60 + 30)}).find("<span class=\"t\">04:30</span>") != std::string::npos);
+    }
+    SECTION("the same bytes every time, and everything escaped") {
+        CHECK(h == presenter_report({a, b}, ja));
+        auto e = legacy();
+        e.presenter["ja"] = {"<script>x</script>", "<img src=x>"};
+        const std::string p = presenter_report({e}, ja);
+        CHECK(count(p, "<script") == 1);
+        CHECK(p.find("<img") == std::string::npos);
+    }
+}
+
+TEST_CASE("presenter words: every cause has words, zone offsets parse strictly", "[html][presenter]") {
+    for (auto c : gw::all_failure_classes()) {
+        const std::string name(gw::to_string(c));
+        INFO(name);
+        for (Lang l : {Lang::En, Lang::Ja}) {
+            const std::string w = cause_words(l, name);
+            CHECK(w != cause_words(l, "no such class"));
+            CHECK(w.find('_') == std::string::npos);
+        }
+    }
+    CHECK(cause_words(Lang::Ja, "host_unknown") == "宛先のホストが見つからない");
+    CHECK(cause_words(Lang::En, "made_up_thing") == "another cause");
+    CHECK(parse_zone_offset("+09:00") == 540);
+    CHECK(parse_zone_offset("-05:30") == -330);
+    CHECK(parse_zone_offset("Z") == 0);
+    CHECK(parse_zone_offset("+14:00") == 840);
+    for (const char* bad : {"", "9", "+9:00", "+09", "+15:00", "+09:60", "JST", "+0900", "+09:00x"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_zone_offset(bad));
+    }
+    CHECK(local_time(t0(), 540) == "2009-06-01 19:00:00 +09:00");
+    CHECK(local_time(t0(), -330) == "2009-06-01 04:30:00 -05:30");
+    CHECK(lang_from_string("ja") == Lang::Ja);
+    CHECK_FALSE(lang_from_string("fr"));
 }
