@@ -29,7 +29,7 @@ TEST_CASE("a registry writes HELP, TYPE and samples in registration order, label
     CHECK(deliveries.value({"bounced", "nothing"}) == 0);
 }
 
-TEST_CASE("an unlabelled family shows 0 before its first event; a labelled one shows only touched samples", "[metrics]") {
+TEST_CASE("an unlabelled family shows 0 before its first event, a labelled one shows only touched samples", "[metrics]") {
     Registry r;
     r.counter("a_total", "A");
     auto& b = r.counter("b_total", "B", {"status"});

@@ -106,7 +106,7 @@ TEST_CASE("a scrape: GET /metrics answers 200 with the exposition and closes", "
     CHECK(res.ends_with("\r\n\r\n# HELP hits_total H\n# TYPE hits_total counter\nhits_total 3\n"));
 }
 
-TEST_CASE("HEAD gets the length and no body; POST gets 405; another path 404", "[metrics][server]") {
+TEST_CASE("HEAD gets the length and no body, POST gets 405, another path 404", "[metrics][server]") {
     Running s;
     {
         Client c(s.port);
@@ -159,7 +159,7 @@ TEST_CASE("bad requests: nonsense and an oversized header get 400, a body is ref
     CHECK(c.read_all().starts_with("HTTP/1.1 200 OK\r\n"));
 }
 
-TEST_CASE("a silent client is cut off at the deadline; connections beyond the limit are closed at once",
+TEST_CASE("a silent client is cut off at the deadline, and connections beyond the limit are closed at once",
           "[metrics][server]") {
     ServerLimits limits;
     limits.deadline = std::chrono::milliseconds(300);
@@ -184,7 +184,7 @@ TEST_CASE("a silent client is cut off at the deadline; connections beyond the li
     CHECK(c.read_all().starts_with("HTTP/1.1 200 OK\r\n"));
 }
 
-TEST_CASE("only loopback unless allowed; a name is not an address", "[metrics][server]") {
+TEST_CASE("only loopback unless allowed, a name is not an address", "[metrics][server]") {
     boost::asio::io_context io;
     RealClock clock;
     Registry r;
