@@ -121,4 +121,4 @@ fi
 
 # 3. What a user does first.
 check_installed "$prefix" "$version" yes
-step "OK: $(basename "$deb"): relaylab run /usr/share/relaylab/scenarios/library/2009-trailing-dot-legacy.json passes, man relaylab-run exists ($(ls "$prefix/usr/share/man/man1" | wc -l) pages)"
+step "OK: $(basename "$deb"): relaylab run /usr/share/relaylab/scenarios/library/2009-trailing-dot-legacy.json passes, man relaylab-run exists ($(ls "$prefix"/usr/share/man/man1/relaylab*.1* | wc -l) relaylab pages)"
