@@ -3,6 +3,7 @@
 // notices in Maildirs; every attempt is logged in Postfix's shape. SIGTERM/SIGINT drain, then stop.
 #include "app/command.hpp"
 #include "app/endpoint.hpp"
+#include "app/metrics_glue.hpp"
 #include "clock/duration.hpp"
 #include "clock/timer.hpp"
 #include "relay/config.hpp"
@@ -236,12 +237,14 @@ int serve_main(int argc, char** argv) {
     gw::RelaySettings relay_settings;
     gw::IntakeSettings intake_settings;
     std::optional<Endpoint> intake;
+    std::optional<ServeMetrics> metrics_setup;  // metrics_listen (docs/operations.md)
     try {
         cfg = gw::read_config(JsonSource::load(config_file));
         intake = parse_endpoint(cfg.intake);
         if (!intake) throw std::invalid_argument("intake: \"" + cfg.intake + "\" is not a numeric address:port");
         relay_settings = gw::relay_settings(cfg);
         intake_settings = gw::intake_settings(cfg, intake->host);
+        metrics_setup.emplace(cfg);
     } catch (const std::exception& e) {
         std::cerr << "relaylab serve: " << e.what() << "\n";
         return exit_usage;
@@ -281,7 +284,8 @@ int serve_main(int argc, char** argv) {
     }
     try {
         dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(cfg));
-        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng, &journal);
+        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng,
+                        metrics_setup->sink(&journal));
         if (spool) {
             auto n = relay.recover(*spool);
             const auto& r = spool->recovered();
@@ -312,6 +316,20 @@ int serve_main(int argc, char** argv) {
         PolicyReload reload{io, clock, config_file, cfg, relay, log, cfg.log_json};
         std::cerr << "relaylab serve: intake on " << intake->host << ":" << door.port() << ", policy " << cfg.policy
                   << ", local_part " << cfg.local_part << ", mailboxes " << cfg.mailboxes << "\n";
+        // --- Metrics (app/metrics_glue.hpp): the Prometheus endpoint, on this loop, reading the
+        // relay, the intake and the spool at each scrape. Off unless metrics_listen is set.
+        // Declared after what it reads, so destroyed before it (and before the io_context).
+        std::unique_ptr<metrics::Server> metrics_endpoint;
+        if (metrics_setup->enabled()) {
+            try {
+                metrics_endpoint = metrics_setup->start(io.get_executor(), clock, relay, door, spool.get());
+                std::cerr << "relaylab serve: metrics on http://" << *cfg.metrics_listen << "/metrics\n";
+            } catch (const std::exception& e) {
+                std::cerr << "relaylab serve: metrics_listen " << *cfg.metrics_listen << ": " << e.what() << "\n";
+                return exit_failed;
+            }
+        }
+        // --- end of metrics
         Drain drain{io, clock, door, relay, cfg.stop_timeout};
         asio::signal_set signals(io, SIGINT, SIGTERM);
         std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,

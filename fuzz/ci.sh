@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${2:-$root/build-fuzz}
 jobs=${JOBS:-2}
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DRELAYLAB_FUZZ=ON -DRELAYLAB_TESTS=OFF \
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DRELAYLAB_FUZZ=ON -DBUILD_TESTING=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=$(cd "$here/corpus" && ls)
 for t in $targets; do

@@ -13,11 +13,15 @@ using smtp::ServerReply;
 
 class IntakePolicy final : public smtp::ServerPolicy {
 public:
-    IntakePolicy(Clock& clock, Submission& queue, std::shared_ptr<const IntakeSettings> settings, smtp::ConnectionInfo info)
-        : clock_(clock), queue_(queue), shared_(std::move(settings)), settings_(*shared_), info_(std::move(info)) {}
+    IntakePolicy(Clock& clock, Submission& queue, std::shared_ptr<const IntakeSettings> settings, smtp::ConnectionInfo info,
+                 std::shared_ptr<IntakeCounts> counts)
+        : clock_(clock), queue_(queue), shared_(std::move(settings)), settings_(*shared_), info_(std::move(info)),
+          counts_(std::move(counts)) {}
 
     Decision on_connect() override {
+        ++counts_->sessions;
         if (!allowed(settings_.allow, info_.peer_ip)) {
+            ++counts_->refused_network;
             // RFC 5321 §3.1: a 554 greeting; the session then serves only QUIT. Nothing is queued.
             return Decision::send(ServerReply::single(554, "5.7.1 " + settings_.hostname +
                                                                 " Access denied: " + info_.peer_ip +
@@ -36,8 +40,10 @@ public:
 
     Decision on_rcpt(const smtp::ClientCommand& cmd) override {
         // A recipient must name a destination; everything else about it is the remote's business.
-        if (destination_of(cmd.path).empty())
+        if (destination_of(cmd.path).empty()) {
+            ++counts_->refused_address;
             return Decision::send(ServerReply::single(501, "5.1.3 Bad recipient address syntax"));
+        }
         return check(cmd.path, AddressRole::Recipient, 250, "2.1.5 Ok");
     }
 
@@ -47,8 +53,10 @@ public:
         content += body;
         auto accepted = queue_.accept(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
         // Postfix's wording when the queue file cannot be written; the handset will try again.
-        if (!accepted.ok())
+        if (!accepted.ok()) {
+            ++counts_->refused_queue;
             return Decision::send(ServerReply::single(451, "4.3.0 Error: queue file write error"));
+        }
         auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted.id));
         if (!accepted.commit) return Decision::send(std::move(ok));
         // The 250 leaves only once the message is on disk (the session's Commit step). Group
@@ -63,6 +71,7 @@ private:
         auto verdict = check_address(path, syntax_);
         auto decision = envelope_form(verdict, settings_.local_part, role);
         if (decision.refusal) {
+            ++counts_->refused_address;
             const auto& r = *decision.refusal;
             return Decision::send(ServerReply::single(r.code, std::to_string(r.klass) + "." + std::to_string(r.subject) +
                                                                   "." + std::to_string(r.detail) + " " + r.reason));
@@ -83,6 +92,7 @@ private:
     const IntakeSettings& settings_;
     smtp::ConnectionInfo info_;
     AddressSyntax syntax_ = AddressSyntax::Ascii;
+    std::shared_ptr<IntakeCounts> counts_;
 };
 
 // The session's Commit step: the queue makes the message's records durable (one fdatasync covers
@@ -124,8 +134,8 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
     auto shared = std::make_shared<const IntakeSettings>(std::move(settings));
     listener_ = std::make_unique<smtp::Listener>(
         ex, clock, ip, port, cfg,
-        [&clock, &queue, shared](const smtp::ConnectionInfo& info) {
-            return std::make_unique<IntakePolicy>(clock, queue, shared, info);
+        [&clock, &queue, shared, counts = counts_](const smtp::ConnectionInfo& info) {
+            return std::make_unique<IntakePolicy>(clock, queue, shared, info, counts);
         },
         [&queue](std::uint64_t sequence) { return commit_to(queue, sequence); });
 }

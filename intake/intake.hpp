@@ -32,6 +32,14 @@ public:
 // explicit allow-list, so that a config typo never makes an open relay.
 std::vector<Network> intake_networks(const std::string& listen_ip, const std::vector<std::string>& allow);
 
+// What the door saw, for operators (relaylab serve's metrics): sessions, and refusals by reason.
+struct IntakeCounts {
+    std::uint64_t sessions = 0;
+    std::uint64_t refused_network = 0;  // 554 greeting: not an allowed network
+    std::uint64_t refused_address = 0;  // MAIL FROM or RCPT TO refused (local part mode, no domain)
+    std::uint64_t refused_queue = 0;    // 451 4.3.0: the message could not be written to the spool
+};
+
 class Intake {
 public:
     // Binds at once; throws boost::system::system_error when the address cannot be bound.
@@ -42,8 +50,10 @@ public:
     // A drain: no new handset connects; the sessions already open finish (their messages are queued).
     void stop_accepting() { listener_->stop_accepting(); }
     std::size_t open_sessions() const { return listener_->open_connections(); }
+    const IntakeCounts& counts() const { return *counts_; }
 
 private:
+    std::shared_ptr<IntakeCounts> counts_ = std::make_shared<IntakeCounts>();
     std::unique_ptr<smtp::Listener> listener_;
 };
 

@@ -68,7 +68,8 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         throw src.error_at(base, "expected a gateway configuration object");
     src.reject_unknown_keys(base, {"hostname", "intake", "intake_allow", "dns_servers", "dns_timeout_ms", "dns_tries",
                                    "mx_port", "policy", "local_part", "notice_charset", "notice_language", "retry", "queue", "limits",
-                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout"});
+                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout",
+                                   "metrics_listen", "metrics_allow_remote"});
     auto k = [&](const char* key) { return base / key; };
     if (r.has(k("hostname"))) c.hostname = r.string(k("hostname"));
     if (r.has(k("intake"))) {
@@ -139,6 +140,17 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         c.log_json = r.at(k("log_json")).get<bool>();
     }
     if (r.has(k("stop_timeout"))) c.stop_timeout = r.duration(k("stop_timeout"));
+    if (r.has(k("metrics_listen"))) {
+        const auto& v = r.at(k("metrics_listen"));
+        if (v.is_boolean() && !v.get<bool>()) c.metrics_listen.reset();
+        else if (v.is_string() && is_host_port(v.get<std::string>())) c.metrics_listen = v.get<std::string>();
+        else throw src.error_at(k("metrics_listen"), "expected \"address:port\", or false for no metrics");
+    }
+    if (r.has(k("metrics_allow_remote"))) {
+        if (!r.at(k("metrics_allow_remote")).is_boolean())
+            throw src.error_at(k("metrics_allow_remote"), "expected true or false");
+        c.metrics_allow_remote = r.at(k("metrics_allow_remote")).get<bool>();
+    }
     return c;
 }
 
@@ -172,6 +184,8 @@ json config_to_json(const GatewayConfig& c) {
     if (c.log) j["log"] = *c.log;
     j["log_json"] = c.log_json;
     j["stop_timeout"] = format_duration(c.stop_timeout);
+    j["metrics_listen"] = c.metrics_listen ? json(*c.metrics_listen) : json(false);
+    j["metrics_allow_remote"] = c.metrics_allow_remote;
     return j;
 }
 

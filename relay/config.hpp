@@ -40,6 +40,10 @@ struct GatewayConfig {
     // SIGTERM/SIGINT: how long intake sessions and deliveries in flight get to finish (docs/spool.md,
     // "Stopping"); a second signal stops at once.
     Duration stop_timeout = std::chrono::seconds(30);
+    // Prometheus metrics over HTTP at "address:port"/metrics (docs/operations.md); absent (false)
+    // is off. Loopback only unless metrics_allow_remote is true.
+    std::optional<std::string> metrics_listen;
+    bool metrics_allow_remote = false;
 };
 
 // Reads a config object. `pointer` says where it sits in the file (root for live mode's file,

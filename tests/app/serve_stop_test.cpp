@@ -185,7 +185,7 @@ TEST_CASE("serve: with no spool key a deferred message is on disk in ./spool and
     CHECK(contains(again.out(), "spool spool: 1 messages recovered"));
 }
 
-TEST_CASE("serve: \"spool\": false is memory-only, said at start; true is refused", "[serve][spool]") {
+TEST_CASE("serve: \"spool\": false is memory-only, said at start, and true is refused", "[serve][spool]") {
     TempDir dir{"relaylab-no-spool"};
     UnboundServer dns(zone());
     unsigned short intake = free_port();

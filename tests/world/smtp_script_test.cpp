@@ -123,7 +123,7 @@ TEST_CASE("a scripted policy answers per attempt and records what it received", 
     }
 }
 
-TEST_CASE("a step's schedule changes the answer over time; attempt, then window, then base", "[world][smtp][script][schedule]") {
+TEST_CASE("a step's schedule changes the answer over time: attempt, then window, then base", "[world][smtp][script][schedule]") {
     auto s = script(R"({
       "recipients": {"bob@isp.example": {"reply": "552 5.2.2 Mailbox full",
                                          "schedule": [{"until": "2d", "reply": "452 4.2.2 Mailbox full, try again later"}]}},
