@@ -4,6 +4,7 @@
 #include "resolver/mx_order.hpp"
 #include "resolver/name.hpp"
 #include "resolver/result.hpp"
+#include "tests/resolver/dns_wire.hpp"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -16,24 +17,12 @@ using namespace relaylab::dns;
 
 namespace {
 
-// A DNS response built by hand (RFC 1035 §4.1), names uncompressed unless written as pointers.
-using Bytes = std::vector<unsigned char>;
+// DNS responses built by hand (RFC 1035 §4.1), names uncompressed unless written as pointers.
+using test::Bytes;
+using test::put16;
+using test::put_name;
+using test::Rr;
 
-void put16(Bytes& b, unsigned v) {
-    b.push_back(static_cast<unsigned char>(v >> 8));
-    b.push_back(static_cast<unsigned char>(v));
-}
-void put_name(Bytes& b, const std::string& name) {
-    std::size_t start = 0;
-    while (start < name.size()) {
-        auto dot = name.find('.', start);
-        if (dot == std::string::npos) dot = name.size();
-        b.push_back(static_cast<unsigned char>(dot - start));
-        b.insert(b.end(), name.begin() + static_cast<long>(start), name.begin() + static_cast<long>(dot));
-        start = dot + 1;
-    }
-    b.push_back(0);
-}
 Bytes name_bytes(const std::string& name) {
     Bytes b;
     put_name(b, name);
@@ -51,34 +40,8 @@ Bytes a_rdata(const std::string& ip) {
     return b;
 }
 
-struct Rr {
-    std::string owner;
-    RecordType type;
-    Bytes rdata;
-    std::uint32_t ttl = 300;
-};
-
 Bytes response(const std::string& qname, RecordType qtype, const std::vector<Rr>& answers) {
-    Bytes b;
-    put16(b, 0x1234);
-    put16(b, 0x8180);  // response, RD, RA, NOERROR
-    put16(b, 1);
-    put16(b, static_cast<unsigned>(answers.size()));
-    put16(b, 0);
-    put16(b, 0);
-    put_name(b, qname);
-    put16(b, static_cast<unsigned>(qtype));
-    put16(b, 1);
-    for (const auto& rr : answers) {
-        put_name(b, rr.owner);
-        put16(b, static_cast<unsigned>(rr.type));
-        put16(b, 1);
-        put16(b, rr.ttl >> 16);
-        put16(b, rr.ttl & 0xffff);
-        put16(b, static_cast<unsigned>(rr.rdata.size()));
-        b.insert(b.end(), rr.rdata.begin(), rr.rdata.end());
-    }
-    return b;
+    return test::response(Question{qname, qtype}, answers);
 }
 
 std::vector<std::string> names(const std::vector<MxHost>& hosts) {
