@@ -2,6 +2,7 @@
 // on a loopback port; mail is delivered to the recipients' MX hosts; failures reach the handset as
 // notices in Maildirs; every attempt is logged in Postfix's shape. SIGTERM/SIGINT drain, then stop.
 #include "app/command.hpp"
+#include "asio/spawn.hpp"
 #include "app/endpoint.hpp"
 #include "app/metrics_glue.hpp"
 #include "clock/duration.hpp"
@@ -18,7 +19,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
@@ -116,8 +116,7 @@ constexpr const char* dns_check_name = "relaylab-dns-check.invalid";
 void check_dns_at_start(asio::io_context& io, dns::Resolver& resolver, dns::Rng& rng) {
     std::string servers;
     for (const auto& s : resolver.config().servers) servers += (servers.empty() ? "" : ", ") + s;
-    asio::co_spawn(io, resolver.resolve_mx(dns_check_name, rng), [servers](std::exception_ptr e, dns::MxResult r) {
-        if (e) return;
+    relaylab::spawn(io.get_executor(), resolver.resolve_mx(dns_check_name, rng), [servers](dns::MxResult r) {
         using dns::Status;
         if (r.status == Status::Timeout || r.status == Status::ConnRefused || r.status == Status::Error)
             std::cerr << "relaylab serve: warning: no configured DNS server answers (" << servers << ": "

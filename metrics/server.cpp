@@ -1,10 +1,10 @@
 #include "metrics/server.hpp"
 
 #include "asio/awaitable.hpp"
+#include "asio/spawn.hpp"
 #include "clock/timer.hpp"
 #include "metrics/http.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -118,6 +118,15 @@ asio::awaitable<void> serve_one(std::shared_ptr<Server::Shared> s, std::shared_p
     close(c->socket);
 }
 
+// One connection, counted as open until it ends however it ends.
+asio::awaitable<void> serve_counted(std::shared_ptr<Server::Shared> s, std::shared_ptr<Connection> c) {
+    struct Counted {
+        std::size_t& open;
+        ~Counted() { --open; }
+    } counted{s->open};
+    co_await serve_one(s, std::move(c));
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Shared> s) {
     for (;;) {
         tcp::socket socket(s->ex);
@@ -134,7 +143,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Shared> s) {
         std::erase_if(s->connections, [](const auto& w) { return w.expired(); });
         s->connections.push_back(c);
         ++s->open;
-        asio::co_spawn(s->ex, serve_one(s, c), [s](std::exception_ptr) { --s->open; });
+        relaylab::spawn(s->ex, serve_counted(s, c));
     }
 }
 
@@ -155,7 +164,7 @@ Server::Server(asio::any_io_executor ex, Clock& clock, Registry& registry, const
     shared_->acceptor.bind(ep);
     shared_->acceptor.listen();
     shared_->port = shared_->acceptor.local_endpoint().port();
-    asio::co_spawn(ex, accept_loop(shared_), [s = shared_](std::exception_ptr) {});
+    relaylab::spawn(ex, accept_loop(shared_));
 }
 
 Server::~Server() {
