@@ -3,16 +3,14 @@
 #include "clock/clock.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/server.hpp"
+#include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,20 +20,15 @@
 using namespace relaylab;
 using namespace relaylab::metrics;
 
+using relaylab::test::connect_loopback;
+
 namespace {
 
 // A client socket connected to 127.0.0.1:port, reads time out after 5 s.
 struct Client {
     explicit Client(unsigned short port) {
-        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        fd = connect_loopback(port, std::chrono::seconds(5));
         REQUIRE(fd >= 0);
-        timeval tv{5, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
     }
     ~Client() { ::close(fd); }
     void send(const std::string& bytes) {

@@ -35,6 +35,9 @@ unsigned short free_port(const std::string& ip = "127.0.0.1");
 // Polls until a TCP connect to ip:port succeeds or `timeout` passes.
 bool wait_for_tcp(const std::string& ip, unsigned short port,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+// A TCP socket connected to 127.0.0.1:port whose reads time out after `read_timeout` (recv then
+// fails with EAGAIN); -1 when the connect fails. The caller closes it.
+int connect_loopback(unsigned short port, std::chrono::seconds read_timeout);
 // A fresh directory under the system temp dir, removed by the destructor.
 class TempDir {
 public:
