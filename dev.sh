@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 
 JOBS=${JOBS:-$(nproc)}
 BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-dev libc-ares-dev
-                nlohmann-json3-dev catch2 libgmime-3.0-dev help2man)
+                nlohmann-json3-dev catch2 libgmime-3.0-dev libssl-dev help2man)
 # The Debian package: dpkg-buildpackage, debhelper, and man to check the installed man pages.
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot man-db)
 # Every program a test runs, by its Debian package: unbound (DNS), Postfix's smtp-sink/smtp-source,

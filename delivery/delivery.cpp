@@ -9,6 +9,14 @@ std::string envelope_address(const std::string& address, LocalPartMode mode, Add
     return decision.send_as.value_or(address);
 }
 
+smtp::TlsLevel TlsPolicy::level_for(const std::string& domain) const {
+    if (destinations.empty()) return outbound;
+    std::string key = domain;
+    for (auto& c : key) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    auto it = destinations.find(key);
+    return it == destinations.end() ? outbound : it->second;
+}
+
 Delivery::Delivery(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, DeliveryConfig config,
                    std::mt19937_64& rng, EventSink* events)
     : ex_(ex), clock_(clock), resolver_(resolver), config_(std::move(config)), rng_(rng), events_(events),
@@ -43,7 +51,8 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
     for (const auto& r : rcpts) msg.recipients.push_back(envelope_address(r, config_.local_part, AddressRole::Recipient));
     msg.body = message.content;
 
-    delivery::MxWalk walk(msg.recipients, delivery::WalkLimits{config_.mx_port, config_.max_mx_addresses});
+    delivery::MxWalk walk(msg.recipients, delivery::WalkLimits{config_.mx_port, config_.max_mx_addresses,
+                                                               config_.tls.level_for(job.domain)});
     std::shared_ptr<CachedSession> session;  // the session in hand
     using Kind = delivery::WalkAction::Kind;
     for (delivery::WalkAction action = walk.start(); action.kind != Kind::Done;) {
@@ -65,8 +74,11 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
             if (events_) events_->on_event(clock_.now(), MxLookup{message.id, resolved.mx});
             action = walk.resume(std::move(resolved));
         } else {  // Open
+            smtp::ClientConfig client = config_.client;
+            client.tls = action.tls;
             session = std::make_shared<CachedSession>(
-                ex_, clock_, std::make_unique<smtp::Client>(ex_, clock_, config_.client), action.remote);
+                ex_, clock_, std::make_unique<smtp::Client>(ex_, clock_, std::move(client), config_.tls.context),
+                action.remote);
             delivery::Opened opened;
             opened.status = co_await session->client->open(action.remote);
             action = walk.resume(std::move(opened));

@@ -17,12 +17,26 @@
 #include "delivery/session_cache.hpp"
 #include "resolver/resolver.hpp"
 #include "smtpclient/client.hpp"
+#include "tls/context.hpp"
 
 
+#include <map>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace relaylab::gw {
+
+// Outbound STARTTLS, as Postfix's smtp_tls_security_level and smtp_tls_policy_maps (docs/tls.md).
+struct TlsPolicy {
+    smtp::TlsLevel outbound = smtp::TlsLevel::None;
+    std::map<std::string, smtp::TlsLevel> destinations;  // recipient domain (lower case) → level
+    // The authorities peers are checked against (config "ca_file", else the system's). Needed
+    // whenever some level is not none.
+    std::shared_ptr<boost::asio::ssl::context> context;
+    smtp::TlsLevel level_for(const std::string& domain) const;
+};
 
 struct DeliveryConfig {
     unsigned short mx_port = 25;
@@ -31,6 +45,7 @@ struct DeliveryConfig {
     // How long a session stays open for the next message to the same destination; 0 turns reuse off.
     Duration session_idle_limit = default_session_idle_limit;
     smtp::ClientConfig client;
+    TlsPolicy tls;
 };
 
 class Delivery final : public DeliveryAgent {

@@ -46,7 +46,8 @@ WalkResult ended(WalkResult::Kind kind, dns::Status status = dns::Status::Error,
 
 }  // namespace
 
-std::size_t max_walk_actions(const WalkLimits& limits) { return 3 + 1 + 3 * limits.max_addresses + 1; }
+// Per address: open, send, release, and at "may" a plain-text open and release after a failed handshake.
+std::size_t max_walk_actions(const WalkLimits& limits) { return 3 + 1 + 5 * limits.max_addresses + 1; }
 
 MxWalk::MxWalk(std::vector<std::string> recipients, WalkLimits limits)
     : recipients_(std::move(recipients)), limits_(limits) {}
@@ -113,6 +114,13 @@ WalkAction MxWalk::on_sent(Sent e) {
 
 WalkAction MxWalk::on_released() {
     if (!move_on_) return finish(std::move(current_));
+    if (plain_next_) {
+        plain_next_ = false;
+        plain_tried_ = true;
+        last_ = std::move(current_);
+        phase_ = Phase::Opening;
+        return {WalkAction::Kind::Open, remote_, smtp::TlsLevel::None};
+    }
     if (phase_ == Phase::ReleasingParked) {  // stale: start afresh
         phase_ = Phase::Resolving;
         return {WalkAction::Kind::ResolveMx, {}};
@@ -134,7 +142,10 @@ WalkAction MxWalk::on_opened(Opened e) {
         phase_ = Phase::Sending;
         return {WalkAction::Kind::Send, {}};
     }
-    // Ended before any transaction could start: release it, then the next address.
+    // Ended before any transaction could start: release it, then the next address (or, after a failed
+    // handshake at "may", the same address in plain text).
+    plain_next_ = limits_.tls == smtp::TlsLevel::May && !plain_tried_ && opened_.stage == smtp::Stage::StartTls &&
+                  opened_.net == smtp::NetError::TlsHandshake;
     move_on_ = true;
     current_ = transaction({}, opened_);
     phase_ = Phase::Releasing;
@@ -153,8 +164,9 @@ WalkAction MxWalk::next_address() {
         if (address_ < host.addresses.size()) {
             if (tried_++ >= limits_.max_addresses) break;
             remote_ = smtp::Remote{host.name, host.addresses[address_++], limits_.mx_port};
+            plain_tried_ = false;
             phase_ = Phase::Opening;
-            return {WalkAction::Kind::Open, remote_};
+            return {WalkAction::Kind::Open, remote_, limits_.tls};
         }
         ++host_;
         address_ = 0;

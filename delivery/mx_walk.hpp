@@ -11,6 +11,8 @@
 //  - a connection failure or a refused greeting/EHLO/HELO (open fails), or a transaction whose every
 //    recipient failed at MAIL with a 4xx or no reply, tries the next address;
 //  - anything else (delivered, a 5xx at MAIL, any answer at RCPT/DATA/dot) is final;
+//  - at TLS level "may", a TLS handshake that failed is retried once on the same address in plain
+//    text, on a new connection (as Postfix does), before the walk moves on;
 //  - when every address failed: the last failed session; a host without addresses counts only when
 //    no session was tried before it; no address tried at all is a local error.
 #pragma once
@@ -30,6 +32,7 @@ namespace relaylab::delivery {
 struct WalkLimits {
     unsigned short mx_port = 25;
     std::size_t max_addresses = 5;  // Postfix smtp_mx_address_limit
+    smtp::TlsLevel tls = smtp::TlsLevel::None;  // the destination's STARTTLS level
 };
 
 struct WalkAction {
@@ -43,6 +46,7 @@ struct WalkAction {
     };
     Kind kind = Kind::Done;
     smtp::Remote remote;  // Open
+    smtp::TlsLevel tls = smtp::TlsLevel::None;  // Open: the level for this connection
 };
 
 // What the driver saw, one per action.
@@ -116,6 +120,8 @@ private:
     smtp::Remote remote_;      // of the session in hand
     smtp::SessionStatus opened_;
     bool move_on_ = false;     // after releasing: try the next address (or, parked, start afresh)
+    bool plain_next_ = false;  // after releasing: the same address again in plain text ("may")
+    bool plain_tried_ = false; // the current address has had its plain-text retry
     WalkResult current_;       // the session in hand's result, kept until it is released
     std::optional<WalkResult> last_;  // the failure reported if every address fails
     WalkResult result_;

@@ -91,6 +91,18 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
             line += " (queue active)\n";
             out_.write(line.data(), static_cast<std::streamsize>(line.size()));
         }
+    } else if (const auto* s = std::get_if<SmtpSession>(&event)) {
+        // The session's TLS events, as Postfix's smtp logs them ("Untrusted TLS connection established
+        // to mx[ip]:25: TLSv1.3 with cipher ...", "TLS is required, but was not offered by host ...").
+        for (const auto& l : s->transcript) {
+            if (l.dir != '*' || l.text.find("TLS") == std::string::npos) continue;
+            if (json_)
+                out_ << json_text({{"time", format_time(l.at)}, {"event", "tls"}, {"queue_id", std::to_string(s->id)},
+                                   {"host", s->remote.host}, {"ip", s->remote.ip}, {"text", l.text}})
+                     << "\n";
+            else
+                out_ << format_time(l.at) << " relaylab/smtp: " << l.text << "\n";
+        }
     } else if (const auto* n = std::get_if<NoticeWritten>(&event)) {
         if (json_)
             out_ << json_text({{"time", format_time(at)}, {"event", "notice"}, {"queue_id", std::to_string(n->id)},

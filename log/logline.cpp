@@ -35,6 +35,7 @@ std::string_view activity_words(Stage s) {
     case Stage::Greeting: return "receiving the initial server greeting";
     case Stage::Ehlo: return "performing the EHLO handshake";
     case Stage::Helo: return "performing the HELO handshake";
+    case Stage::StartTls: return "performing the STARTTLS handshake";
     case Stage::Mail: return "sending MAIL FROM";
     case Stage::Rcpt: return "sending RCPT TO";
     case Stage::Data: return "sending DATA command";
@@ -95,6 +96,11 @@ std::string_view connect_words(NetError e) {
     case NetError::Protocol:
     case NetError::TooLarge:
     case NetError::Smtputf8NotOffered:
+    case NetError::TlsNotOffered:
+    case NetError::TlsHandshake:
+    case NetError::TlsUntrusted:
+    case NetError::TlsExpired:
+    case NetError::TlsWrongName:
     case NetError::Local: return "Local error";
     }
     return "Local error";
@@ -129,6 +135,12 @@ struct ReasonWords {
         case NetError::TooLarge: return "message exceeds the size limit of server " + who;
         // Postfix's words (smtp_proto.c), with dsn=5.6.7.
         case NetError::Smtputf8NotOffered: return "SMTPUTF8 is required, but was not offered by host " + who;
+        // Postfix's words for a session deferred by its TLS security level (smtp_proto.c, tls_verify).
+        case NetError::TlsNotOffered: return "TLS is required, but was not offered by host " + who;
+        case NetError::TlsHandshake: return "Cannot start TLS: handshake failure with " + who;
+        case NetError::TlsUntrusted:
+        case NetError::TlsExpired: return "Server certificate not trusted (" + who + ")";
+        case NetError::TlsWrongName: return "Server certificate not verified (" + who + ")";
         case NetError::ConnectRefused:
         case NetError::Unreachable: return "connect to " + who + ": " + std::string(connect_words(r.error));
         case NetError::None:

@@ -69,7 +69,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
     src.reject_unknown_keys(base, {"hostname", "intake", "intake_allow", "dns_servers", "dns_timeout_ms", "dns_tries",
                                    "mx_port", "policy", "local_part", "notice_charset", "notice_language", "retry", "queue", "limits",
                                    "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout",
-                                   "metrics_listen", "metrics_allow_remote"});
+                                   "metrics_listen", "metrics_allow_remote", "tls"});
     auto k = [&](const char* key) { return base / key; };
     if (r.has(k("hostname"))) c.hostname = r.string(k("hostname"));
     if (r.has(k("intake"))) {
@@ -151,6 +151,29 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
             throw src.error_at(k("metrics_allow_remote"), "expected true or false");
         c.metrics_allow_remote = r.at(k("metrics_allow_remote")).get<bool>();
     }
+    if (r.has(k("tls"))) {
+        auto p = k("tls");
+        if (!r.at(p).is_object()) throw src.error_at(p, "expected an object");
+        src.reject_unknown_keys(p, {"outbound", "ca_file", "destinations", "intake", "cert_file", "key_file"});
+        const std::initializer_list<std::string_view> levels{"none", "may", "encrypt", "verify"};
+        if (r.has(p / "outbound")) c.tls.outbound = r.one_of(p / "outbound", levels);
+        if (r.has(p / "ca_file")) c.tls.ca_file = r.string(p / "ca_file");
+        if (r.has(p / "destinations")) {
+            const auto& d = r.at(p / "destinations");
+            if (!d.is_object()) throw src.error_at(p / "destinations", "expected an object of domain: level");
+            for (const auto& [domain, level] : d.items()) {
+                (void)level;
+                std::string key = domain;
+                for (auto& ch : key) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+                c.tls.destinations[key] = r.one_of(p / "destinations" / domain, levels);
+            }
+        }
+        if (r.has(p / "intake")) c.tls.intake = r.one_of(p / "intake", {"none", "may", "required"});
+        if (r.has(p / "cert_file")) c.tls.cert_file = r.string(p / "cert_file");
+        if (r.has(p / "key_file")) c.tls.key_file = r.string(p / "key_file");
+        if (c.tls.intake != "none" && (c.tls.cert_file.empty() || c.tls.key_file.empty()))
+            throw src.error_at(p / "intake", "intake STARTTLS needs cert_file and key_file");
+    }
     return c;
 }
 
@@ -186,6 +209,9 @@ json config_to_json(const GatewayConfig& c) {
     j["stop_timeout"] = format_duration(c.stop_timeout);
     j["metrics_listen"] = c.metrics_listen ? json(*c.metrics_listen) : json(false);
     j["metrics_allow_remote"] = c.metrics_allow_remote;
+    j["tls"] = {{"outbound", c.tls.outbound}, {"ca_file", c.tls.ca_file}, {"destinations", json::object()},
+                {"intake", c.tls.intake}, {"cert_file", c.tls.cert_file}, {"key_file", c.tls.key_file}};
+    for (const auto& [domain, level] : c.tls.destinations) j["tls"]["destinations"][domain] = level;
     return j;
 }
 

@@ -8,11 +8,23 @@
 #include "queue/retry.hpp"
 #include "jsonsource/json_source.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace relaylab::gw {
+
+// STARTTLS (RFC 3207; docs/tls.md). Levels as Postfix's smtp_tls_security_level and
+// smtpd_tls_security_level.
+struct TlsConfig {
+    std::string outbound = "may";  // none | may | encrypt | verify
+    std::string ca_file;           // authorities (PEM) for "verify" and the trust in logs; "": the system's
+    std::map<std::string, std::string> destinations;  // recipient domain → level, over `outbound`
+    std::string intake = "none";   // none | may | required: STARTTLS for the handsets
+    std::string cert_file;         // intake's certificate chain (PEM), needed unless intake is none
+    std::string key_file;          // and its key
+};
 
 struct GatewayConfig {
     std::string hostname = "relay.carrier.example";
@@ -44,6 +56,7 @@ struct GatewayConfig {
     // is off. Loopback only unless metrics_allow_remote is true.
     std::optional<std::string> metrics_listen;
     bool metrics_allow_remote = false;
+    TlsConfig tls;
 };
 
 // Reads a config object. `pointer` says where it sits in the file (root for live mode's file,

@@ -1,5 +1,8 @@
 #include "relay/setup.hpp"
 
+#include "smtpclient/client_session.hpp"
+#include "tls/context.hpp"
+
 #include "bounce/shipped_policies.hpp"
 
 #include <stdexcept>
@@ -36,6 +39,19 @@ RelaySettings relay_settings(const GatewayConfig& c) {
     if (!mode) throw std::invalid_argument("local_part: \"" + c.local_part + "\" is not pass, quote or reject");
     s.delivery.local_part = *mode;
     s.delivery.client.helo_name = c.hostname;
+    s.delivery.tls.outbound = smtp::tls_level_from_string(c.tls.outbound).value_or(smtp::TlsLevel::None);
+    bool any_tls = s.delivery.tls.outbound != smtp::TlsLevel::None;
+    for (const auto& [domain, level] : c.tls.destinations) {
+        auto l = smtp::tls_level_from_string(level);
+        if (!l) throw std::invalid_argument("tls.destinations." + domain + ": \"" + level + "\" is not none, may, encrypt or verify");
+        s.delivery.tls.destinations[domain] = *l;
+        any_tls = any_tls || *l != smtp::TlsLevel::None;
+    }
+    if (any_tls) {
+        auto ctx = tls::client_context(c.tls.ca_file);
+        if (!ctx.context) throw std::invalid_argument("tls.ca_file: " + ctx.error);
+        s.delivery.tls.context = std::move(ctx.context);
+    }
     return s;
 }
 

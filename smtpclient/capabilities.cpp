@@ -34,6 +34,8 @@ Capabilities Capabilities::from_ehlo(const Reply& reply) {
             caps.eight_bit_mime = true;
         } else if (key == "SMTPUTF8") {
             caps.smtputf8 = true;
+        } else if (key == "STARTTLS") {
+            caps.starttls = true;
         } else if (key == "ENHANCEDSTATUSCODES") {
             caps.enhanced_status_codes = true;
         } else if (!key.empty()) {

@@ -17,6 +17,7 @@ struct Capabilities {
     std::uint64_t size_limit = 0;        // "SIZE n"; 0 means no fixed limit (RFC 1870 §4)
     bool eight_bit_mime = false;         // RFC 6152
     bool smtputf8 = false;               // RFC 6531
+    bool starttls = false;               // RFC 3207
     bool enhanced_status_codes = false;  // RFC 2034
     std::vector<std::string> others;     // every other line, as received (e.g. "AUTH PLAIN", "DSN")
 

@@ -23,6 +23,11 @@ const SessionStatus kNotOpened{false, Stage::Connect, std::nullopt, NetError::Lo
 bool would_block(const error_code& ec) { return ec == asio::error::would_block || ec == asio::error::try_again; }
 }  // namespace
 
+Client::Client(asio::any_io_executor ex, Clock& clock, ClientConfig config,
+               std::shared_ptr<asio::ssl::context> tls_context)
+    : ex_(ex), clock_(clock), config_(std::move(config)), socket_(ex), deadline_(ex, clock),
+      tls_context_(std::move(tls_context)) {}
+
 Client::Client(asio::any_io_executor ex, Clock& clock, ClientConfig config)
     : ex_(ex), clock_(clock), config_(std::move(config)), socket_(ex), deadline_(ex, clock) {}
 
@@ -99,6 +104,16 @@ asio::awaitable<void> Client::drive() {
             case Action::Kind::Write: {
                 // Try the write at once: a command batch usually fits the socket buffer, and then
                 // no deadline needs arming. What is left waits under the stage's deadline.
+                if (tls_) {
+                    arm(action.timeout);
+                    co_await asio::async_write(*tls_, asio::buffer(action.bytes),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+                    bool timed_out = disarm();
+                    if (!ec) s.on_written(clock_.now());
+                    else if (timed_out && ec == asio::error::operation_aborted) s.on_timeout(clock_.now());
+                    else s.on_error(net_error(ec, false), clock_.now());
+                    break;
+                }
                 std::size_t done = socket_.write_some(asio::buffer(action.bytes), ec);
                 if (would_block(ec)) {
                     ec = {};
@@ -121,12 +136,38 @@ asio::awaitable<void> Client::drive() {
                 // the read waits in the reactor under the stage's deadline.
                 if (!read_buffer_) read_buffer_ = std::make_unique<std::array<char, kReadBufferBytes>>();
                 arm(action.timeout);
-                std::size_t n = co_await socket_.async_read_some(asio::buffer(*read_buffer_),
-                                                                 asio::redirect_error(asio::use_awaitable, ec));
+                std::size_t n =
+                    tls_ ? co_await tls_->async_read_some(asio::buffer(*read_buffer_),
+                                                          asio::redirect_error(asio::use_awaitable, ec))
+                         : co_await socket_.async_read_some(asio::buffer(*read_buffer_),
+                                                            asio::redirect_error(asio::use_awaitable, ec));
                 bool timed_out = disarm();
                 if (!ec) s.on_bytes(std::string_view(read_buffer_->data(), n), clock_.now());
                 else if (timed_out && ec == asio::error::operation_aborted) s.on_timeout(clock_.now());
                 else s.on_error(net_error(ec, false), clock_.now());
+                break;
+            }
+            case Action::Kind::StartTls: {
+                if (!tls_context_) {
+                    s.on_tls_failed("no TLS context configured", clock_.now());
+                    break;
+                }
+                tls_check_ = std::make_unique<tls::PeerCheck>();
+                tls_ = std::make_unique<tls::Stream>(socket_, *tls_context_);
+                tls::prepare_client(*tls_, s.remote().host, clock_.now(), *tls_check_);
+                tls::take_errors();  // start from an empty error queue: what follows is this handshake's
+                arm(action.timeout);
+                co_await tls_->async_handshake(asio::ssl::stream_base::client,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+                bool timed_out = disarm();
+                if (!ec) {
+                    s.on_tls(tls::negotiated(*tls_, *tls_check_), clock_.now());
+                } else if (timed_out && ec == asio::error::operation_aborted) {
+                    s.on_timeout(clock_.now());
+                } else {
+                    std::string why = tls::take_errors();
+                    s.on_tls_failed(why.empty() ? ec.message() : why, clock_.now());
+                }
                 break;
             }
             case Action::Kind::Close:

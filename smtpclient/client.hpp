@@ -7,6 +7,7 @@
 #include "clock/clock.hpp"
 #include "clock/timer.hpp"
 #include "smtpclient/client_session.hpp"
+#include "tls/context.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +29,10 @@ public:
     // sessions a tarpit holds (10,000 × 1 KB); a longer reply takes more reads.
     static constexpr std::size_t kReadBufferBytes = 1024;
 
+    // `tls_context` is needed when config.tls is not None (else STARTTLS fails as a handshake
+    // failure): the authorities to check the peer against.
+    Client(boost::asio::any_io_executor ex, Clock& clock, ClientConfig config,
+           std::shared_ptr<boost::asio::ssl::context> tls_context);
     Client(boost::asio::any_io_executor ex, Clock& clock, ClientConfig config);
     ~Client();
     Client(const Client&) = delete;
@@ -67,6 +72,10 @@ private:
     // Bumped per operation: a deadline handler of an earlier operation must not cancel a later one.
     std::shared_ptr<std::uint64_t> generation_ = std::make_shared<std::uint64_t>(0);
     bool timed_out_ = false;
+    std::shared_ptr<boost::asio::ssl::context> tls_context_;
+    // After STARTTLS: the TLS stream over socket_ and the check its handshake filled in.
+    std::unique_ptr<tls::PeerCheck> tls_check_;
+    std::unique_ptr<tls::Stream> tls_;
 };
 
 }  // namespace relaylab::smtp

@@ -10,6 +10,22 @@ std::string remote_label(const Remote& r) {
 }
 }  // namespace
 
+std::string_view to_string(TlsLevel level) {
+    switch (level) {
+        case TlsLevel::None: return "none";
+        case TlsLevel::May: return "may";
+        case TlsLevel::Encrypt: return "encrypt";
+        case TlsLevel::Verify: return "verify";
+    }
+    return "none";
+}
+
+std::optional<TlsLevel> tls_level_from_string(std::string_view s) {
+    for (auto level : {TlsLevel::None, TlsLevel::May, TlsLevel::Encrypt, TlsLevel::Verify})
+        if (to_string(level) == s) return level;
+    return std::nullopt;
+}
+
 ClientSession::ClientSession(ClientConfig config, Remote remote)
     : config_(std::move(config)), remote_(std::move(remote)), parser_(config_.reply_limits) {}
 
@@ -31,6 +47,7 @@ Duration ClientSession::timeout_for(Stage stage) const {
         case Stage::Greeting: return config_.greeting_timeout;
         case Stage::Ehlo:
         case Stage::Helo: return config_.ehlo_timeout;
+        case Stage::StartTls: return config_.starttls_timeout;
         case Stage::Mail: return config_.mail_timeout;
         case Stage::Rcpt: return config_.rcpt_timeout;
         case Stage::Data: return config_.data_init_timeout;
@@ -118,6 +135,10 @@ void ClientSession::on_bytes(std::string_view bytes, TimePoint now) {
         if (phase_ != Phase::Running) return;
         if (!out_.empty() && !bytes.empty())
             return fail_io(NetError::Protocol, ProtocolError::UnexpectedReply);
+        // RFC 3207 §4.2 / §6: nothing may follow the 220 to STARTTLS in plain text; bytes that do
+        // would be read as if the TLS session had sent them (the STARTTLS injection attack).
+        if (tls_handshake_ && (!bytes.empty() || !parser_.idle()))
+            return fail_io(NetError::Protocol, ProtocolError::UnexpectedReply);
     }
 }
 
@@ -139,6 +160,39 @@ void ClientSession::on_error(NetError error, TimePoint now) {
     } else if (phase_ == Phase::Running) {
         fail_io(error);
     }
+}
+
+void ClientSession::on_tls(const tls::Negotiated& negotiated, TimePoint now) {
+    now_ = now;
+    if (phase_ != Phase::Running || !tls_handshake_) return;
+    tls_handshake_ = false;
+    tls_active_ = true;
+    tls_ = negotiated;
+    // Postfix's log line (tls_client.c): "Untrusted TLS connection established to host[ip]:port: ...".
+    log(now, '*', std::string(tls::trust_word(negotiated.trust)) + " TLS connection established to " +
+                      remote_label(remote_) + ": " + tls::describe(negotiated));
+    if (config_.tls == TlsLevel::Verify && negotiated.trust != tls::Trust::Verified) {
+        log(now, '*', "server certificate verification failed for " + remote_label(remote_) + ": " +
+                          (negotiated.verify_words.empty() ? std::string(tls::to_string(negotiated.trust))
+                                                           : negotiated.verify_words));
+        NetError why = negotiated.trust == tls::Trust::Expired   ? NetError::TlsExpired
+                       : negotiated.trust == tls::Trust::Trusted ? NetError::TlsWrongName
+                                                                 : NetError::TlsUntrusted;
+        // The session is encrypted: QUIT goes over TLS, as Postfix does.
+        return fail_session(Stage::StartTls, std::nullopt, why, ProtocolError::None, true);
+    }
+    // RFC 3207 §4.2: forget what the server said before TLS and ask again.
+    caps_ = Capabilities{};
+    queue_write(Stage::Ehlo, "EHLO " + config_.helo_name + "\r\n", config_.ehlo_timeout);
+    expect(Stage::Ehlo);
+}
+
+void ClientSession::on_tls_failed(std::string_view why, TimePoint now) {
+    now_ = now;
+    if (phase_ != Phase::Running || !tls_handshake_) return;
+    tls_handshake_ = false;
+    log(now, '*', "TLS handshake with " + remote_label(remote_) + " failed" + (why.empty() ? "" : ": " + std::string(why)));
+    fail_io(NetError::TlsHandshake);
 }
 
 // --- requests -----------------------------------------------------------------------------------
@@ -193,6 +247,7 @@ Action ClientSession::next() {
             case Phase::Running:
                 break;
         }
+        if (tls_handshake_) return {Action::Kind::StartTls, {}, config_.starttls_timeout};
         if (!out_.empty()) return {Action::Kind::Write, out_, write_timeout_};
         if (!expects_.empty()) {
             Duration left = reply_deadline_ ? *reply_deadline_ - now_ : timeout_for(expects_.front().stage);
@@ -226,8 +281,7 @@ void ClientSession::handle(const Reply& reply) {
             return;
         case Stage::Ehlo:
             if (reply.positive()) {
-                caps_ = Capabilities::from_ehlo(reply);
-                ready_ = true;
+                after_ehlo(reply);
             } else if (reply.permanent()) {
                 // RFC 5321 §3.2: a server that does not know EHLO answers 500/502; HELO then.
                 queue_write(Stage::Helo, "HELO " + config_.helo_name + "\r\n", config_.ehlo_timeout);
@@ -239,8 +293,30 @@ void ClientSession::handle(const Reply& reply) {
         case Stage::Helo:
             if (!reply.positive()) return fail_session(Stage::Helo, reply, NetError::None, ProtocolError::None);
             caps_ = Capabilities{};
+            if (config_.tls == TlsLevel::Encrypt || config_.tls == TlsLevel::Verify) {
+                // A HELO session has no extensions: no STARTTLS either.
+                log(now_, '*', "TLS is required, but was not offered by host " + remote_.host + "[" + remote_.ip + "]");
+                return fail_session(Stage::StartTls, std::nullopt, NetError::TlsNotOffered, ProtocolError::None, true);
+            }
             ready_ = true;
             return;
+        case Stage::StartTls:
+            if (reply.code == 220) {
+                // The driver's handshake is next (next() says StartTls); failures are charged here.
+                tls_handshake_ = true;
+                stage_ = Stage::StartTls;
+                log(now_, '*', "starting TLS with " + remote_label(remote_));
+                return;
+            }
+            if (config_.tls == TlsLevel::May) {
+                // Opportunistic: the server stays in plain text and so do we (RFC 3207 §4).
+                log(now_, '*', "host " + remote_.host + "[" + remote_.ip + "] refused to start TLS: " +
+                                   std::to_string(reply.code) + " " + (reply.lines.empty() ? "" : reply.lines.front()) +
+                                   "; delivering in plain text");
+                ready_ = true;
+                break;
+            }
+            return fail_session(Stage::StartTls, reply, NetError::None, ProtocolError::None);
         case Stage::Mail:
         case Stage::Rcpt:
         case Stage::Data:
@@ -337,6 +413,21 @@ void ClientSession::handle_transaction_reply(const Expect& e, const Reply& reply
         default:
             return;
     }
+}
+
+void ClientSession::after_ehlo(const Reply& reply) {
+    caps_ = Capabilities::from_ehlo(reply);
+    const bool wanted = config_.tls != TlsLevel::None && !tls_active_;
+    if (wanted && caps_.starttls) {
+        queue_write(Stage::StartTls, "STARTTLS\r\n", config_.starttls_timeout);
+        expect(Stage::StartTls);
+        return;
+    }
+    if (wanted && config_.tls != TlsLevel::May) {
+        log(now_, '*', "TLS is required, but was not offered by host " + remote_.host + "[" + remote_.ip + "]");
+        return fail_session(Stage::StartTls, std::nullopt, NetError::TlsNotOffered, ProtocolError::None, true);
+    }
+    ready_ = true;
 }
 
 void ClientSession::after_rcpts() {
@@ -439,7 +530,7 @@ void ClientSession::fail_transaction(Transaction& tx, Stage stage, const std::op
 }
 
 void ClientSession::fail_session(Stage stage, const std::optional<Reply>& reply, NetError net,
-                                 ProtocolError protocol) {
+                                 ProtocolError protocol, bool quit_anyway) {
     status_ = {false, stage, reply, net, protocol};
     if (tx_) {
         fail_transaction(*tx_, stage, reply, net, protocol, true);
@@ -469,8 +560,9 @@ void ClientSession::fail_session(Stage stage, const std::optional<Reply>& reply,
     expects_.clear();
     body_.clear();
     reply_deadline_.reset();
-    if (reply && phase_ == Phase::Running && !quitting_) {
-        // RFC 5321 §3.1/§4.1.1.10: a refusing server still expects QUIT.
+    if ((reply || quit_anyway) && phase_ == Phase::Running && !quitting_) {
+        // RFC 5321 §3.1/§4.1.1.10: a refusing server still expects QUIT; so does one we refuse
+        // for its TLS (the connection itself is fine).
         quitting_ = true;
         queue_write(Stage::Quit, "QUIT\r\n", config_.quit_timeout);
         expect(Stage::Quit);

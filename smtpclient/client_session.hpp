@@ -8,6 +8,7 @@
 #include "smtpclient/message.hpp"
 #include "smtpclient/outcome.hpp"
 #include "smtpclient/reply_parser.hpp"
+#include "tls/negotiated.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -17,6 +18,14 @@
 #include <vector>
 
 namespace relaylab::smtp {
+
+// STARTTLS (RFC 3207) as Postfix's smtp_tls_security_level: none; may (opportunistic: TLS when
+// offered, plain text when not or when the remote refuses STARTTLS; a failed handshake is retried
+// in plain text on a new connection by the caller); encrypt (TLS required, any certificate); verify
+// (TLS required, and a certificate chain to a trusted authority, valid now, for the MX host's name).
+enum class TlsLevel { None, May, Encrypt, Verify };
+std::string_view to_string(TlsLevel level);  // "none", "may", "encrypt", "verify"
+std::optional<TlsLevel> tls_level_from_string(std::string_view s);
 
 struct ClientConfig {
     std::string helo_name = "localhost";
@@ -31,7 +40,9 @@ struct ClientConfig {
     Duration dot_timeout = std::chrono::minutes(10);
     Duration rset_timeout = std::chrono::minutes(2);
     Duration quit_timeout = std::chrono::minutes(2);
+    Duration starttls_timeout = std::chrono::minutes(5);  // Postfix smtp_starttls_timeout: reply and handshake
     bool use_pipelining = true;  // RFC 2920, when the server offers it
+    TlsLevel tls = TlsLevel::None;
     ReplyLimits reply_limits;
     std::size_t data_block_bytes = 64 * 1024;   // one Write action of the message body
     std::size_t max_transcript_lines = 2000;    // then one "* transcript truncated" line
@@ -51,6 +62,8 @@ struct Action {
         Connect,   // open the TCP connection within `timeout`, then on_connected / on_error / on_timeout
         Write,     // write all of `bytes` within `timeout`, then on_written
         Read,      // read some bytes within `timeout`, then on_bytes
+        StartTls,  // TLS handshake and certificate check within `timeout`, then on_tls (or
+                   // on_error(NetError::TlsHandshake) / on_timeout); reads and writes are then in TLS
         Close,     // close the connection; next() then says Finished
         Idle,      // open and ready: waiting for submit() or quit()
         Finished,  // nothing more to do; outcomes are final
@@ -70,6 +83,9 @@ public:
     void on_written(TimePoint now);
     void on_timeout(TimePoint now);
     void on_error(NetError error, TimePoint now);
+    void on_tls(const tls::Negotiated& negotiated, TimePoint now);
+    // The handshake failed; `why` is OpenSSL's words, for the transcript.
+    void on_tls_failed(std::string_view why, TimePoint now);
 
     // Requests. A transaction submitted after the session ended fails at once with its reason.
     void submit(Message message);
@@ -89,6 +105,9 @@ public:
     bool finished() const { return phase_ == Phase::Finished; }
     // Open and waiting for a transaction.
     bool usable() const;
+    // TLS is up on this session (on_tls came and the level accepted the peer).
+    bool encrypted() const { return tls_active_; }
+    const std::optional<tls::Negotiated>& tls() const { return tls_; }
 
 private:
     enum class Phase { Start, Connecting, Running, Closing, Finished };
@@ -115,7 +134,9 @@ private:
     void start_transaction();
     void send_body();
     void end_transaction(bool needs_rset);
-    void fail_session(Stage stage, const std::optional<Reply>& reply, NetError net, ProtocolError protocol);
+    void fail_session(Stage stage, const std::optional<Reply>& reply, NetError net, ProtocolError protocol,
+                      bool quit_anyway = false);
+    void after_ehlo(const Reply& reply);
     void fail_io(NetError net, ProtocolError protocol = ProtocolError::None);
     void fail_transaction(Transaction& tx, Stage stage, const std::optional<Reply>& reply, NetError net,
                           ProtocolError protocol, bool only_open);
@@ -146,6 +167,9 @@ private:
     bool quit_requested_ = false;
     bool quitting_ = false;       // QUIT sent (or being sent)
     bool rset_pending_ = false;   // RSET sent, reply awaited
+    bool tls_handshake_ = false;  // 220 to STARTTLS came: the driver's handshake is next
+    bool tls_active_ = false;
+    std::optional<tls::Negotiated> tls_;
     std::vector<TranscriptLine> transcript_;
 };
 

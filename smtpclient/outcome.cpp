@@ -6,9 +6,9 @@
 namespace relaylab::smtp {
 
 namespace {
-constexpr std::array<std::pair<Stage, std::string_view>, 11> kStageNames{{
+constexpr std::array<std::pair<Stage, std::string_view>, 12> kStageNames{{
     {Stage::Connect, "connect"}, {Stage::Greeting, "greeting"}, {Stage::Ehlo, "ehlo"},
-    {Stage::Helo, "helo"},       {Stage::Mail, "mail"},         {Stage::Rcpt, "rcpt"},
+    {Stage::Helo, "helo"},       {Stage::StartTls, "starttls"},       {Stage::Mail, "mail"},         {Stage::Rcpt, "rcpt"},
     {Stage::Data, "data"},       {Stage::Dot, "dot"},           {Stage::Rset, "rset"},
     {Stage::Quit, "quit"},       {Stage::Done, "done"},
 }};
@@ -32,6 +32,7 @@ std::string_view command_words(Stage s) {
         case Stage::Greeting: return "initial greeting";
         case Stage::Ehlo: return "EHLO";
         case Stage::Helo: return "HELO";
+        case Stage::StartTls: return "STARTTLS";
         case Stage::Mail: return "MAIL FROM";
         case Stage::Rcpt: return "RCPT TO";
         case Stage::Data: return "DATA";
@@ -61,6 +62,11 @@ std::string_view to_string(NetError e) {
         case NetError::Protocol: return "protocol";
         case NetError::TooLarge: return "too_large";
         case NetError::Smtputf8NotOffered: return "smtputf8_not_offered";
+        case NetError::TlsNotOffered: return "tls_not_offered";
+        case NetError::TlsHandshake: return "tls_handshake";
+        case NetError::TlsUntrusted: return "tls_untrusted";
+        case NetError::TlsExpired: return "tls_expired";
+        case NetError::TlsWrongName: return "tls_wrong_name";
         case NetError::Local: return "local";
     }
     return "unknown";

@@ -13,8 +13,9 @@
 namespace relaylab::smtp {
 
 // The step of the SMTP dialogue an outcome belongs to. "Done" means accepted after the final dot.
-enum class Stage { Connect, Greeting, Ehlo, Helo, Mail, Rcpt, Data, Dot, Rset, Quit, Done };
-std::string_view to_string(Stage s);           // "connect", "greeting", "ehlo", "helo", "mail", ...
+// StartTls covers the STARTTLS command (RFC 3207), the TLS handshake and the certificate check.
+enum class Stage { Connect, Greeting, Ehlo, Helo, StartTls, Mail, Rcpt, Data, Dot, Rset, Quit, Done };
+std::string_view to_string(Stage s);           // "connect", "greeting", "ehlo", "helo", "starttls", "mail", ...
 std::optional<Stage> stage_from_string(std::string_view s);
 // The one place a stage becomes words: "connect", "initial greeting", "EHLO", "MAIL FROM", "RCPT TO",
 // "DATA", "end of DATA" (Done too: the message was accepted there), "RSET", "QUIT".
@@ -36,6 +37,12 @@ enum class NetError {
     TooLarge,      // message exceeds the remote's announced SIZE
     // An address needs SMTPUTF8 and the remote did not offer it: never sent (RFC 6531 §3.2).
     Smtputf8NotOffered,
+    // STARTTLS (RFC 3207) at a security level that requires it (Postfix's smtp_tls_security_level):
+    TlsNotOffered,     // encrypt/verify, and the remote's EHLO did not offer STARTTLS
+    TlsHandshake,      // the TLS handshake failed (after 220 to STARTTLS)
+    TlsUntrusted,      // verify: no chain to a trusted authority (self-signed, unknown issuer)
+    TlsExpired,        // verify: the certificate is expired or not yet valid
+    TlsWrongName,      // verify: the certificate is for another name than the MX host
     Local,         // any other local socket error
 };
 std::string_view to_string(NetError e);

@@ -29,7 +29,7 @@ constexpr std::array<std::pair<Claim, std::string_view>, 18> coarse_claim_names{
 }};
 
 // The finer claims name their class.
-constexpr std::array<std::pair<Claim, FailureClass>, 29> class_claims{{
+constexpr std::array<std::pair<Claim, FailureClass>, 35> class_claims{{
     {Claim::MailboxFull, FailureClass::MailboxFull},
     {Claim::MailboxDisabled, FailureClass::MailboxDisabled},
     {Claim::RecipientMoved, FailureClass::RecipientMoved},
@@ -56,6 +56,12 @@ constexpr std::array<std::pair<Claim, FailureClass>, 29> class_claims{{
     {Claim::MailerError, FailureClass::MailerError},
     {Claim::PolicyViolation, FailureClass::PolicyViolation},
     {Claim::Smtputf8NotOffered, FailureClass::Smtputf8NotOffered},
+    {Claim::TlsNotOffered, FailureClass::TlsNotOffered},
+    {Claim::StartTlsRefused, FailureClass::StartTlsRefused},
+    {Claim::TlsHandshakeFailed, FailureClass::TlsHandshakeFailed},
+    {Claim::TlsCertUntrusted, FailureClass::TlsCertUntrusted},
+    {Claim::TlsCertExpired, FailureClass::TlsCertExpired},
+    {Claim::TlsCertWrongName, FailureClass::TlsCertWrongName},
     {Claim::Delayed, FailureClass::Delayed},
     {Claim::AutoReply, FailureClass::AutoReply},
     {Claim::AbuseFeedback, FailureClass::AbuseFeedback},
@@ -106,7 +112,9 @@ bool claim_fits(Claim c, FailureClass f, bool permanent) {
     case Claim::VirusDetected: case Claim::ExceedsLimit: case Claim::ContentError: case Claim::NotRfcCompliant:
     case Claim::TlsRequired: case Claim::StartTlsFailed: case Claim::SecurityError: case Claim::NotAccepting:
     case Claim::SystemError: case Claim::SystemFull: case Claim::SyntaxError: case Claim::MailerError:
-    case Claim::PolicyViolation: case Claim::Smtputf8NotOffered: case Claim::Delayed: case Claim::AutoReply:
+    case Claim::PolicyViolation: case Claim::Smtputf8NotOffered: case Claim::TlsNotOffered:
+    case Claim::StartTlsRefused: case Claim::TlsHandshakeFailed: case Claim::TlsCertUntrusted:
+    case Claim::TlsCertExpired: case Claim::TlsCertWrongName: case Claim::Delayed: case Claim::AutoReply:
     case Claim::AbuseFeedback: break;
     }
     return false;

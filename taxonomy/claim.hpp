@@ -33,7 +33,8 @@ enum class Claim {
     MailboxFull, MailboxDisabled, RecipientMoved, RecipientFilter, AuthFailure, IpBlocklisted, BadReputation,
     PtrRequired, RateLimited, TooManyConnections, RelayingDenied, SpamDetected, VirusDetected, ExceedsLimit,
     ContentError, NotRfcCompliant, TlsRequired, StartTlsFailed, SecurityError, NotAccepting, SystemError,
-    SystemFull, SyntaxError, MailerError, PolicyViolation, Smtputf8NotOffered, Delayed, AutoReply, AbuseFeedback,
+    SystemFull, SyntaxError, MailerError, PolicyViolation, Smtputf8NotOffered, TlsNotOffered, StartTlsRefused,
+    TlsHandshakeFailed, TlsCertUntrusted, TlsCertExpired, TlsCertWrongName, Delayed, AutoReply, AbuseFeedback,
 };
 std::string_view to_string(Claim c);  // snake_case: "host_unknown", ...
 std::optional<Claim> claim_from_string(std::string_view s);

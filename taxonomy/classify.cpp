@@ -76,6 +76,14 @@ constexpr ClassRow class_rows[] = {
     {FC::PolicyViolation, "policy_violation", R::PolicyViolation, A::RemoteAdmin, P::AsReplied, 7, 1},
     // Only the remote can lift it (offer SMTPUTF8); the handset's user can write from an ASCII address.
     {FC::Smtputf8NotOffered, "smtputf8_not_offered", R::ContentError, A::RemoteAdmin, P::Permanent, 6, 7},
+    // The remote's TLS falls short of what the carrier's policy for it requires: its admin fixes the
+    // server (or the carrier lowers the destination's level); nothing for the handset's user.
+    {FC::TlsNotOffered, "tls_not_offered", R::FailedStartTls, A::RemoteAdmin, P::Temporary, 7, 4},
+    {FC::StartTlsRefused, "starttls_refused", R::FailedStartTls, A::RemoteAdmin, P::AsReplied, 7, 0},
+    {FC::TlsHandshakeFailed, "tls_handshake_failed", R::FailedStartTls, A::RemoteAdmin, P::Temporary, 7, 5},
+    {FC::TlsCertUntrusted, "tls_cert_untrusted", R::SecurityError, A::RemoteAdmin, P::Temporary, 7, 5},
+    {FC::TlsCertExpired, "tls_cert_expired", R::SecurityError, A::RemoteAdmin, P::Temporary, 7, 5},
+    {FC::TlsCertWrongName, "tls_cert_wrong_name", R::SecurityError, A::RemoteAdmin, P::Temporary, 7, 5},
     {FC::Delayed, "delayed", R::OnHold, A::Nobody, P::Temporary, 0, 0},
     {FC::AutoReply, "auto_reply", R::Vacation, A::Nobody, P::NotAFailure, 0, 0},
     {FC::AbuseFeedback, "abuse_feedback", R::Feedback, A::Carrier, P::NotAFailure, 0, 0},
@@ -140,6 +148,13 @@ Classification classify_net(const smtp::RecipientOutcome& r) {
     // RFC 6531 §3.2 / RFC 5248: X.6.7 "Non-ASCII addresses not permitted for that sender/recipient".
     case N::Smtputf8NotOffered: return make(FC::Smtputf8NotOffered, status(5, 6, 7));
     case N::Local: return make(FC::LocalError, status(4, 3, 0));
+    // RFC 3463 X.7.4 "security features not supported"; X.7.5 "cryptographic failure" (Postfix's
+    // dsn for each of these deferrals).
+    case N::TlsNotOffered: return make(FC::TlsNotOffered, status(4, 7, 4));
+    case N::TlsHandshake: return make(FC::TlsHandshakeFailed, status(4, 7, 5));
+    case N::TlsUntrusted: return make(FC::TlsCertUntrusted, status(4, 7, 5));
+    case N::TlsExpired: return make(FC::TlsCertExpired, status(4, 7, 5));
+    case N::TlsWrongName: return make(FC::TlsCertWrongName, status(4, 7, 5));
     case N::ConnectRefused:
     case N::Unreachable: return make(FC::TemporaryFailure, status(4, 4, 1));
     // Named, not defaulted: a new NetError must be placed here by whoever adds it (-Wswitch).
@@ -161,6 +176,12 @@ Classification classify_by_stage(const smtp::RecipientOutcome& r, const smtp::Re
     const bool specific = remote && !generic(*remote);
     // Keep the remote's subject.detail; the class always follows the reply code (RFC 3463 §2).
     const DsnStatus kept = specific ? status(k, remote->subject, remote->detail) : DsnStatus{};
+    if (r.stage == Stage::StartTls) {
+        // Only a level that requires TLS fails on a refused STARTTLS ("may" goes on in plain text).
+        auto c = make(FC::StartTlsRefused, specific ? kept : status(k, 7, 0));
+        c.permanent = reply.permanent();
+        return c;
+    }
     if (!reply.permanent()) {
         // 4xx: the remote's code if specific, else "undefined": expiry then falls back to 4.4.7.
         return make(FC::TemporaryFailure, specific ? kept : status(4, 0, 0));
@@ -174,6 +195,7 @@ Classification classify_by_stage(const smtp::RecipientOutcome& r, const smtp::Re
     case Stage::Greeting: return make(FC::GreetingRejected, specific ? kept : status(5, 3, 2));
     case Stage::Ehlo:
     case Stage::Helo: return make(FC::HeloRejected, specific ? kept : status(5, 5, 0));
+    case Stage::StartTls: return make(FC::StartTlsRefused, specific ? kept : status(5, 7, 0));
     case Stage::Mail:
         if (too_large && (!specific || (remote->subject == 3 && remote->detail == 4)))
             return make(FC::MessageTooLarge, status(5, 3, 4));
@@ -210,7 +232,10 @@ Classification classify_reply(const smtp::RecipientOutcome& r, const smtp::Reply
                               std::string_view recipient) {
     const int k = reply.permanent() ? 5 : 4;
     // A 5xx to RSET/QUIT says nothing about this message, whatever its words.
-    if (r.stage == Stage::Rset || r.stage == Stage::Quit || r.stage == Stage::Done) return classify_by_stage(r, reply);
+    // A refused STARTTLS is the gateway's TLS policy meeting the remote's: its own class, whatever
+    // the words (the reply rules would read "454 4.7.0 TLS not available" as a rate limit or policy).
+    if (r.stage == Stage::Rset || r.stage == Stage::Quit || r.stage == Stage::Done || r.stage == Stage::StartTls)
+        return classify_by_stage(r, reply);
     const auto text = reply_words(reply);
     ReplyFacts facts;
     facts.stage = r.stage;

@@ -64,6 +64,14 @@ enum class FailureClass {
     // A UTF-8 address (RFC 6531) and a remote that does not offer SMTPUTF8: never sent, bounced at
     // once (RFC 6531 §3.2), or the remote's own 553 5.6.7 (5.6.7).
     Smtputf8NotOffered,
+    // The gateway's own TLS decisions at a destination's security level (Postfix's
+    // smtp_tls_security_level; docs/tls.md). Always temporary: Postfix defers them.
+    TlsNotOffered,      // encrypt/verify, and the remote did not offer STARTTLS (4.7.4)
+    StartTlsRefused,    // encrypt/verify, and the remote answered STARTTLS with 4xx/5xx (as replied, X.7.0)
+    TlsHandshakeFailed, // the TLS handshake failed (4.7.5); "may" retries in plain text first
+    TlsCertUntrusted,   // verify: no chain to a trusted authority (4.7.5)
+    TlsCertExpired,     // verify: the certificate is expired or not yet valid (4.7.5)
+    TlsCertWrongName,   // verify: the certificate is for another name than the MX host (4.7.5)
     // Reports a support mailbox holds that are not failures.
     Delayed,            // a delay warning naming no cause (4.0.0)
     AutoReply,          // vacation / auto-reply, RFC 3834
