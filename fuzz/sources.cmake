@@ -11,6 +11,7 @@ set(relaylab_fuzz_core_sources
   ${PROJECT_SOURCE_DIR}/smtpserver/command.cpp
   ${PROJECT_SOURCE_DIR}/smtpserver/data_reader.cpp
   ${PROJECT_SOURCE_DIR}/smtpserver/session.cpp
+  ${PROJECT_SOURCE_DIR}/tls/negotiated.cpp
   ${PROJECT_SOURCE_DIR}/resolver/answer.cpp
   ${PROJECT_SOURCE_DIR}/resolver/result.cpp
   ${PROJECT_SOURCE_DIR}/resolver/name.cpp

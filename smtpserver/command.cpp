@@ -25,11 +25,11 @@ std::string_view trim_spaces(std::string_view s) {
     return s;
 }
 
-constexpr std::array<std::pair<std::string_view, CommandVerb>, 10> verbs{{
+constexpr std::array<std::pair<std::string_view, CommandVerb>, 11> verbs{{
     {"HELO", CommandVerb::Helo}, {"EHLO", CommandVerb::Ehlo}, {"MAIL", CommandVerb::Mail},
     {"RCPT", CommandVerb::Rcpt}, {"DATA", CommandVerb::Data}, {"RSET", CommandVerb::Rset},
     {"NOOP", CommandVerb::Noop}, {"QUIT", CommandVerb::Quit}, {"VRFY", CommandVerb::Vrfy},
-    {"HELP", CommandVerb::Help},
+    {"HELP", CommandVerb::Help}, {"STARTTLS", CommandVerb::StartTls},
 }};
 
 // Finds the '>' that closes a path opened at s[0] == '<'. A quoted local part may hold '>' and

@@ -17,7 +17,7 @@ namespace relaylab::smtp {
 // (long ESMTP parameter lists), so the server is lenient, like Postfix's line_length_limit.
 inline constexpr std::size_t max_command_line = 2048;
 
-enum class CommandVerb { Helo, Ehlo, Mail, Rcpt, Data, Rset, Noop, Quit, Vrfy, Help, Unknown };
+enum class CommandVerb { Helo, Ehlo, Mail, Rcpt, Data, Rset, Noop, Quit, Vrfy, Help, StartTls, Unknown };
 std::string_view to_string(CommandVerb v);  // "HELO", "MAIL", ..., "UNKNOWN"
 
 enum class CommandError {

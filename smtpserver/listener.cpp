@@ -44,6 +44,7 @@ struct Listener::Shared {
     ServerConfig config;
     PolicyFactory policies;
     Committer committer;
+    std::shared_ptr<asio::ssl::context> tls;
     std::uint64_t accepted = 0;
     std::size_t active = 0;  // connections whose serve() has not ended
     bool stopped = false;
@@ -54,9 +55,7 @@ namespace {
 
 // Runs one socket operation under the connection's deadline: the timer's handler cancels the
 // socket, so the operation ends with operation_aborted and `timed_out` tells why.
-template <typename Op>
-asio::awaitable<std::size_t> with_deadline(std::shared_ptr<Connection> c, Duration limit, Op op,
-                                           boost::system::error_code& ec) {
+void arm_deadline(const std::shared_ptr<Connection>& c, Duration limit) {
     c->timed_out = false;
     std::uint64_t generation = ++c->deadline_generation;
     c->timer.expires_after(limit);
@@ -67,9 +66,19 @@ asio::awaitable<std::size_t> with_deadline(std::shared_ptr<Connection> c, Durati
             c->socket.cancel(ignored);
         }
     });
-    std::size_t n = co_await op(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void disarm_deadline(const std::shared_ptr<Connection>& c) {
     ++c->deadline_generation;
     c->timer.cancel();
+}
+
+template <typename Op>
+asio::awaitable<std::size_t> with_deadline(std::shared_ptr<Connection> c, Duration limit, Op op,
+                                           boost::system::error_code& ec) {
+    arm_deadline(c, limit);
+    std::size_t n = co_await op(asio::redirect_error(asio::use_awaitable, ec));
+    disarm_deadline(c);
     co_return n;
 }
 
@@ -90,14 +99,34 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr
     std::array<char, server_read_chunk> buf;
     std::optional<TimePoint> line_deadline;
     boost::system::error_code ec;
+    std::unique_ptr<tls::Stream> tls;  // after STARTTLS: every read and write goes through it
     while (true) {
         if (!actions.write.empty()) {
             co_await with_deadline(
                 c, s->config.idle_timeout,
-                [&](auto token) { return asio::async_write(c->socket, asio::buffer(actions.write), token); }, ec);
+                [&](auto token) {
+                    return tls ? asio::async_write(*tls, asio::buffer(actions.write), token)
+                               : asio::async_write(c->socket, asio::buffer(actions.write), token);
+                },
+                ec);
             if (ec) break;
         }
         if (actions.next == NextStep::Close) break;
+        if (actions.next == NextStep::StartTls) {
+            tls::PeerCheck check;  // clients are not asked for certificates: "Anonymous"
+            bool ok = false;
+            if (s->tls && !tls) {
+                tls = std::make_unique<tls::Stream>(c->socket, *s->tls);
+                arm_deadline(c, actions.duration);
+                co_await tls->async_handshake(asio::ssl::stream_base::server,
+                                              asio::redirect_error(asio::use_awaitable, ec));
+                disarm_deadline(c);
+                ok = !ec;
+                if (c->stopped) break;
+            }
+            actions = session.tls_started(ok, ok ? tls::negotiated(*tls, check) : tls::Negotiated{});
+            continue;
+        }
         if (actions.next == NextStep::Wait) {
             c->timer.expires_after(actions.duration);
             co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -122,7 +151,12 @@ asio::awaitable<void> serve(std::shared_ptr<Listener::Shared> s, std::shared_ptr
             line_deadline.reset();
         }
         std::size_t n = co_await with_deadline(
-            c, limit, [&](auto token) { return c->socket.async_read_some(asio::buffer(buf), token); }, ec);
+            c, limit,
+            [&](auto token) {
+                return tls ? tls->async_read_some(asio::buffer(buf), token)
+                           : c->socket.async_read_some(asio::buffer(buf), token);
+            },
+            ec);
         // Bytes that arrived count even if the deadline fired in the same instant.
         if (!ec) {
             std::string_view bytes(buf.data(), n);
@@ -167,7 +201,13 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Listener::Shared> s) {
 
 Listener::Listener(asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
                    ServerConfig config, PolicyFactory policies, Committer committer)
+    : Listener(ex, clock, ip, port, std::move(config), std::move(policies), std::move(committer), nullptr) {}
+
+Listener::Listener(asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
+                   ServerConfig config, PolicyFactory policies, Committer committer,
+                   std::shared_ptr<asio::ssl::context> tls)
     : shared_(std::make_shared<Shared>(ex, clock)) {
+    shared_->tls = std::move(tls);
     shared_->config = std::move(config);
     shared_->policies = std::move(policies);
     shared_->committer = std::move(committer);

@@ -7,6 +7,7 @@
 #include "clock/clock.hpp"
 #include "smtpserver/policy.hpp"
 #include "smtpserver/session.hpp"
+#include "tls/context.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -37,6 +38,11 @@ public:
     // the address cannot be bound. `clock` must outlive every connection.
     Listener(boost::asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
              ServerConfig config, PolicyFactory policies, Committer committer = {});
+    // With STARTTLS: `tls` holds the certificate and key the handshakes present (config.tls says
+    // whether STARTTLS is offered or required).
+    Listener(boost::asio::any_io_executor ex, Clock& clock, const std::string& ip, unsigned short port,
+             ServerConfig config, PolicyFactory policies, Committer committer,
+             std::shared_ptr<boost::asio::ssl::context> tls);
     ~Listener();  // stops
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;

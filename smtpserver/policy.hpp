@@ -5,6 +5,7 @@
 #include "clock/clock.hpp"
 #include "smtpserver/command.hpp"
 #include "smtpserver/reply.hpp"
+#include "tls/negotiated.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -56,7 +57,7 @@ struct Envelope {
     std::vector<std::string> rcpt_to;     // raw paths the policy accepted
 };
 
-enum class CloseReason { Quit, Dropped, IdleTimeout, TooManyErrors, ServiceClosing, PeerClosed, Stopped };
+enum class CloseReason { Quit, Dropped, IdleTimeout, TooManyErrors, ServiceClosing, PeerClosed, Stopped, TlsFailed };
 std::string_view to_string(CloseReason r);
 
 // Every hook has a default that behaves like a plain accepting MTA. Hooks run on the driver's
@@ -75,6 +76,11 @@ public:
     virtual Decision on_rset() { return {}; }
     virtual Decision on_noop() { return {}; }
     virtual Decision on_quit() { return {}; }
+    // STARTTLS (RFC 3207), when the session offers it: the normal reply is 220, and the handshake
+    // follows; a 4xx/5xx (454 "TLS not available") or a drop refuses it.
+    virtual Decision on_starttls() { return {}; }
+    // Observation: the TLS handshake after STARTTLS ended (`ok`), with what it negotiated.
+    virtual void on_tls(bool /*ok*/, const tls::Negotiated& /*negotiated*/) {}
 
     // Observation only: a command line as received, a reply as it is sent, the end.
     virtual void on_command_line(std::string_view /*line*/) {}

@@ -16,6 +16,7 @@ std::string_view to_string(NextStep s) {
         case NextStep::Read: return "read";
         case NextStep::Wait: return "wait";
         case NextStep::Commit: return "commit";
+        case NextStep::StartTls: return "starttls";
         case NextStep::Close: return "close";
     }
     return "?";
@@ -30,6 +31,7 @@ std::string_view to_string(CloseReason r) {
         case CloseReason::ServiceClosing: return "service-closing";
         case CloseReason::PeerClosed: return "peer-closed";
         case CloseReason::Stopped: return "stopped";
+        case CloseReason::TlsFailed: return "tls-failed";
     }
     return "?";
 }
@@ -107,6 +109,22 @@ ServerActions ServerSession::idle_timeout() {
     return pump();
 }
 
+ServerActions ServerSession::tls_started(bool ok, const tls::Negotiated& negotiated) {
+    if (phase_ != Phase::Handshake) return pump();
+    policy_.on_tls(ok, negotiated);
+    if (!ok) {
+        close(CloseReason::TlsFailed);
+        return pump();
+    }
+    // RFC 3207 §4.2: the server forgets what the client said before TLS (HELO/EHLO included).
+    tls_active_ = true;
+    phase_ = Phase::Commands;
+    have_helo_ = false;
+    env_ = Envelope{};
+    reset_transaction();
+    return pump();
+}
+
 void ServerSession::abort(CloseReason why) {
     deferred_.reset();
     committing_.reset();
@@ -115,6 +133,14 @@ void ServerSession::abort(CloseReason why) {
 
 ServerActions ServerSession::pump() {
     while (phase_ != Phase::Closed && !deferred_ && !committing_) {
+        if (tls_next_) {
+            // RFC 3207 §4.2 / §6: commands pipelined after STARTTLS in plain text are thrown
+            // away, never read as if they came over TLS (the STARTTLS injection).
+            tls_next_ = false;
+            input_.clear();
+            phase_ = Phase::Handshake;
+        }
+        if (phase_ == Phase::Handshake) break;
         if (phase_ == Phase::Silent) {
             input_.clear();
             break;
@@ -151,7 +177,10 @@ ServerActions ServerSession::pump() {
     out.write = std::move(output_);
     output_.clear();
     if (phase_ == Phase::Closed) out.next = NextStep::Close;
-    else if (deferred_) {
+    else if (phase_ == Phase::Handshake) {
+        out.next = NextStep::StartTls;
+        out.duration = config_.idle_timeout;
+    } else if (deferred_) {
         out.next = NextStep::Wait;
         out.duration = deferred_->decision.delay;
     } else if (committing_) {
@@ -216,6 +245,9 @@ void ServerSession::handle_command(const ClientCommand& cmd) {
         case CommandVerb::Mail: {
             if (config_.require_helo && !have_helo_)
                 return error_reply(ServerReply::single(503, "5.5.1 Error: send HELO/EHLO first"));
+            // Postfix's words (smtpd_tls_security_level = encrypt).
+            if (config_.tls == ServerTls::Require && !tls_active_)
+                return error_reply(ServerReply::single(530, "5.7.0 Must issue a STARTTLS command first"));
             if (in_transaction_) return error_reply(ServerReply::single(503, "5.5.1 Error: nested MAIL command"));
             // RFC 1870 §6.2: a declared size over the limit is refused at MAIL.
             if (cmd.params.size && *cmd.params.size > config_.max_message_bytes)
@@ -276,6 +308,20 @@ void ServerSession::handle_command(const ClientCommand& cmd) {
         case CommandVerb::Help:
             reply_now(ServerReply::single(214, "2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"));
             return;
+        case CommandVerb::StartTls: {
+            // Postfix's words for each refusal.
+            if (config_.tls == ServerTls::None) return error_reply(ServerReply::single(502, "5.5.1 Error: command not implemented"));
+            if (tls_active_) return error_reply(ServerReply::single(554, "5.5.1 Error: TLS already active"));
+            if (!cmd.argument.empty()) return error_reply(ServerReply::single(501, "5.5.4 Syntax: STARTTLS"));
+            Decision d = policy_.on_starttls();
+            ServerReply normal = ServerReply::single(220, "2.0.0 Ready to start TLS");
+            if (d.action == DecisionAction::Reply && (d.reply ? d.reply->code() : 220) == 220) {
+                reset_transaction();
+                tls_next_ = true;  // the handshake starts once this reply is written
+            }
+            decide(d, std::move(normal));
+            return;
+        }
         case CommandVerb::Unknown: return;
     }
 }
@@ -390,6 +436,9 @@ std::optional<ServerReply> ServerSession::smtputf8_refusal(const ClientCommand& 
 ServerReply ServerSession::ehlo_reply() const {
     std::vector<std::string> texts{config_.hostname};
     texts.insert(texts.end(), config_.capabilities.begin(), config_.capabilities.end());
+    // RFC 3207 §4.2: not offered again once TLS is up.
+    if (config_.tls != ServerTls::None && !tls_active_ && !offers(config_.capabilities, "STARTTLS"))
+        texts.emplace_back("STARTTLS");
     return ServerReply::multi(250, texts);
 }
 

@@ -27,6 +27,10 @@ inline constexpr std::size_t default_max_errors = 20;                 // smtpd_h
 // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for the next command.
 inline constexpr Duration default_idle_timeout = std::chrono::minutes(5);
 
+// STARTTLS on the server side (RFC 3207), as Postfix's smtpd_tls_security_level: none; offer it
+// (may); offer it and refuse MAIL before it (encrypt, "required" in relaylab's config).
+enum class ServerTls { None, Offer, Require };
+
 struct ServerConfig {
     std::string hostname = "localhost";
     // EHLO keywords after the greeting line, e.g. "PIPELINING", "SIZE 10240000".
@@ -37,6 +41,7 @@ struct ServerConfig {
     std::size_t max_errors = default_max_errors;
     Duration idle_timeout = default_idle_timeout;
     bool require_helo = true;  // MAIL before HELO/EHLO gets 503, as Postfix's smtpd_helo_required
+    ServerTls tls = ServerTls::None;  // the driver must then have a TLS context
     // With "SMTPUTF8" among the capabilities the session enforces RFC 6531: a MAIL or RCPT path with
     // non-ASCII octets needs the SMTPUTF8 parameter on MAIL (else 553 5.6.7). Without it, the
     // SMTPUTF8 parameter is refused (555 5.5.4, RFC 5321 §4.1.1.11) and paths go to the policy as sent.
@@ -48,8 +53,9 @@ bool offers(const std::vector<std::string>& capabilities, std::string_view keywo
 //   Read   wait for client bytes, then feed(); if none come within `duration`, idle_timeout()
 //   Wait   let `duration` pass on the caller's clock, then resume()
 //   Commit make `commit` durable (the driver's committer), then committed(whether it worked)
+//   StartTls  do the server's TLS handshake (within `duration`), then tls_started(ok, what)
 //   Close  close the connection; the session is over
-enum class NextStep { Read, Wait, Commit, Close };
+enum class NextStep { Read, Wait, Commit, StartTls, Close };
 std::string_view to_string(NextStep s);
 
 struct ServerActions {
@@ -68,6 +74,8 @@ public:
     ServerActions resume();                      // a Wait has elapsed
     ServerActions committed(bool durable);       // a Commit ended: the reply, or 451 4.3.0
     ServerActions idle_timeout();                // no bytes within the Read's idle timeout
+    ServerActions tls_started(bool ok, const tls::Negotiated& negotiated);  // a StartTls ended
+    bool encrypted() const { return tls_active_; }
     // The connection ended from outside (client EOF, reset, listener stopped).
     void abort(CloseReason why);
 
@@ -79,7 +87,7 @@ public:
     const Envelope& envelope() const { return env_; }
 
 private:
-    enum class Phase { Greeting, Commands, Data, Silent, Closed };
+    enum class Phase { Greeting, Commands, Data, Handshake, Silent, Closed };
     struct Deferred {
         Decision decision;
         ServerReply reply;
@@ -118,6 +126,8 @@ private:
     bool in_transaction_ = false;
     bool refused_ = false;  // a 554 greeting: only QUIT is served (RFC 5321 §3.1)
     bool smtputf8_offered_ = false;  // "SMTPUTF8" is among config_.capabilities (RFC 6531)
+    bool tls_active_ = false;
+    bool tls_next_ = false;  // a 220 to STARTTLS is being sent: the handshake follows it
     std::size_t rcpts_tried_ = 0;
     std::size_t errors_ = 0;
 };
