@@ -9,11 +9,14 @@
 #include "scenarios/world/dns_zone.hpp"
 #include "scenarios/world/smtp_mta.hpp"
 #include "scenarios/world/smtp_script.hpp"
+#include "tls/certificates.hpp"
+#include "tls/context.hpp"
 
 #include <boost/asio/io_context.hpp>
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 namespace relaylab::diag {
@@ -61,11 +64,22 @@ void run_world(const FailureCase& c, const gw::Policy& policy, const AuditSettin
     world::ScriptedMta port_holder(io.get_executor(), clock, std::get<world::MtaScript>(std::move(blank)), "127.0.0.1", 0);
     const auto mx_port = port_holder.port();
     std::vector<std::unique_ptr<world::ScriptedMta>> mtas;
+    // A case whose MX offers STARTTLS gets certificates from an authority made for the run, which
+    // the gateway trusts (as in scenario mode).
+    std::optional<tls::Credentials> authority;
     for (const auto& [ip, text] : c.mtas) {
         auto script = world::parse_mta_script(text);
         if (auto* err = std::get_if<world::MtaScriptError>(&script)) throw std::runtime_error(c.id + ": " + err->str());
-        mtas.push_back(std::make_unique<world::ScriptedMta>(io.get_executor(), clock,
-                                                            std::get<world::MtaScript>(std::move(script)), ip, mx_port));
+        auto& s = std::get<world::MtaScript>(script);
+        if (s.tls.offer && !authority)
+            authority = tls::make_certificate({"relaylab audit authority", clock.now() - std::chrono::hours(24 * 730),
+                                               clock.now() + std::chrono::hours(24 * 3650), true},
+                                              nullptr);
+        // The catalogue's zone: mx1.isp.example at .21, mx2 at .22 (diagnosis/catalogue.cpp).
+        const std::string name = ip == "127.0.0.22" ? "mx2.isp.example" : "mx1.isp.example";
+        mtas.push_back(std::make_unique<world::ScriptedMta>(io.get_executor(), clock, std::move(s), ip, mx_port,
+                                                            world::ScriptedMta::DialogueObserver{}, name,
+                                                            authority ? &*authority : nullptr));
     }
 
     gw::GatewayConfig config;
@@ -77,10 +91,17 @@ void run_world(const FailureCase& c, const gw::Policy& policy, const AuditSettin
     config.retry.min_backoff = s.min_backoff;
     config.retry.max_backoff = s.max_backoff;
     config.retry.lifetime = s.lifetime;
+    if (!c.tls_level.empty()) config.tls.outbound = c.tls_level;
+    auto settings = gw::relay_settings(config);
+    if (authority && settings.delivery.tls.context) {
+        auto ctx = tls::client_context_from_pem(authority->cert_pem);
+        if (!ctx.context) throw std::runtime_error(c.id + ": TLS authority: " + ctx.error);
+        settings.delivery.tls.context = std::move(ctx.context);
+    }
     std::mt19937_64 rng(1);
     {
         dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(config));
-        gw::Relay relay(io.get_executor(), clock, resolver, gw::relay_settings(config), policy, rng, &rec);
+        gw::Relay relay(io.get_executor(), clock, resolver, settings, policy, rng, &rec);
         relay.start();
         const std::string content = "From: <" + c.sender + ">\r\nTo: <" + c.recipient + ">\r\nSubject: audit " + c.id +
                                     "\r\nMessage-ID: <" + c.id + "@handset>\r\n\r\nhello\r\n";

@@ -164,6 +164,31 @@ std::vector<FailureCase> build() {
                      both(R"({"capabilities": ["PIPELINING", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"],
                               "mail": {"reply": "553 5.6.7 Non-ASCII addresses not permitted for that sender"}})"),
                      "bob@isp.example", "\u30e6\u30fc\u30b6\u30fc@docomo.ne.jp"));
+    // STARTTLS (RFC 3207) at the level the carrier requires for the destination; Postfix defers each
+    // of these, so each ends as an expiry naming its cause. Certificates are made per run; the
+    // gateway trusts the run's authority.
+    auto tls_case = [](std::string id, FC last, std::string cause, std::string level, const std::string& script) {
+        auto c = expiring(std::move(id), last, std::move(cause), both(script));
+        c.tls_level = std::move(level);
+        return c;
+    };
+    v.push_back(tls_case("tls-not-offered-expiry", FC::TlsNotOffered,
+                         "TLS is required for the destination (encrypt) and its MX does not offer STARTTLS", "encrypt", "{}"));
+    v.push_back(tls_case("tls-starttls-454-expiry", FC::StartTlsRefused,
+                         "TLS is required and the MX answers STARTTLS with 454 4.7.0 until the lifetime ends", "encrypt",
+                         R"({"tls": {"offer": true}, "starttls": {"reply": "454 4.7.0 TLS not available due to local problem"}})"));
+    v.push_back(tls_case("tls-handshake-expiry", FC::TlsHandshakeFailed,
+                         "TLS is required and every TLS handshake with the MX fails (it presents no certificate)", "encrypt",
+                         R"({"tls": {"offer": true, "certificate": "none"}})"));
+    v.push_back(tls_case("tls-cert-untrusted-expiry", FC::TlsCertUntrusted,
+                         "verified TLS is required and the MX presents a self-signed certificate", "verify",
+                         R"({"tls": {"offer": true, "certificate": "self_signed"}})"));
+    v.push_back(tls_case("tls-cert-expired-expiry", FC::TlsCertExpired,
+                         "verified TLS is required and the MX's certificate has expired", "verify",
+                         R"({"tls": {"offer": true, "certificate": "expired"}})"));
+    v.push_back(tls_case("tls-cert-wrong-name-expiry", FC::TlsCertWrongName,
+                         "verified TLS is required and the MX's certificate is for another name", "verify",
+                         R"({"tls": {"offer": true, "certificate": "wrong_name"}})"));
     v.push_back(make("rcpt-550-recipient-rule", FC::RecipientFilter, "the recipient accepts mail only from chosen senders",
                      both(R"({"rcpt": {"reply": "550 5.7.1 Message rejected due to user rules"}})")));
     return v;

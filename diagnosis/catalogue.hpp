@@ -21,6 +21,7 @@ struct FailureCase {
     std::string recipient = "bob@isp.example";
     std::string zone_json;                           // world::DnsZone
     std::map<std::string, std::string> mtas;         // listen IP (127.0.0.x) → world::MtaScript JSON
+    std::string tls_level;  // the gateway's outbound STARTTLS level for the case ("": the default, may)
 };
 
 // The built-in catalogue (at least 45 cases). Zones use names under .example; MTAs 127.0.0.2x.

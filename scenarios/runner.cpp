@@ -14,6 +14,8 @@
 #include "scenarios/world/dns_server.hpp"
 #include "scenarios/world/smtp_mta.hpp"
 #include "smtpclient/client.hpp"
+#include "tls/certificates.hpp"
+#include "tls/context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -307,6 +309,14 @@ public:
         : s_(s), clock_(clock), rec_(rec), rng_(seed) {
         world::DnsZone zone = s.zone;
         ips_ = place_remotes(s, zone);
+        // Remotes that offer STARTTLS present certificates issued by the run's own authority,
+        // made now (no key material is kept anywhere), and the gateway trusts it unless the
+        // scenario names a ca_file of its own (docs/tls.md "In scenarios").
+        for (const auto& r : s.remotes)
+            if (r.script.tls.offer && !authority_)
+                authority_ = tls::make_certificate({"relaylab scenario authority", clock.now() - std::chrono::hours(24 * 730),
+                                                    clock.now() + std::chrono::hours(24 * 3650), true},
+                                                   nullptr);
         dns_ = std::make_unique<world::DnsServer>(io.get_executor(), clock, std::move(zone),
                                                   asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         open_remotes();
@@ -327,6 +337,11 @@ public:
             settings = gw::relay_settings(config);
         } catch (const std::invalid_argument& e) {
             throw RunError(s.file + ": gateway: " + e.what());
+        }
+        if (authority_ && config.tls.ca_file.empty() && settings.delivery.tls.context) {
+            auto ctx = tls::client_context_from_pem(authority_->cert_pem);
+            if (!ctx.context) throw RunError(s.file + ": the run's TLS authority: " + ctx.error);
+            settings.delivery.tls.context = std::move(ctx.context);
         }
         relay_ = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver_, settings, std::move(*policy.policy),
                                              rng_, recorder_.get());
@@ -413,8 +428,9 @@ private:
             try {
                 for (const auto& r : s_.remotes) {
                     if (r.external_ip) continue;
-                    mtas_[r.host] = std::make_unique<world::ScriptedMta>(io.get_executor(), clock_, r.script,
-                                                                         ips_.at(r.host), mx_port_);
+                    mtas_[r.host] = std::make_unique<world::ScriptedMta>(
+                        io.get_executor(), clock_, r.script, ips_.at(r.host), mx_port_, world::ScriptedMta::DialogueObserver{},
+                        r.host, authority_ ? &*authority_ : nullptr);
                 }
                 return;
             } catch (const boost::system::system_error&) {
@@ -430,6 +446,7 @@ private:
     std::mt19937_64 rng_;
     ScratchDir root_;
     std::map<std::string, std::string> ips_;
+    std::optional<tls::Credentials> authority_;
     unsigned short mx_port_ = 0;
     std::unique_ptr<world::DnsServer> dns_;
     std::map<std::string, std::unique_ptr<world::ScriptedMta>> mtas_;

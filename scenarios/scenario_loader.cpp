@@ -106,7 +106,7 @@ std::string one_of_text(const std::vector<std::string_view>& values) {
 }
 
 // The stages an expectation may name: the SMTP client's stages and "dns" (no session was opened).
-const std::vector<std::string_view> expectation_stages{"dns",  "connect", "greeting", "ehlo", "helo", "mail",
+const std::vector<std::string_view> expectation_stages{"dns",  "connect", "greeting", "ehlo", "helo", "starttls", "mail",
                                                        "rcpt", "data",    "dot",      "rset", "quit", "done"};
 const std::vector<std::string_view> notice_kinds{"failure", "delay"};
 

@@ -114,6 +114,14 @@ ContextOrError client_context(const std::string& ca_file) {
     return {ctx, {}};
 }
 
+ContextOrError client_context_from_pem(const std::string& ca_pem) {
+    auto ctx = base(ssl::context::tls_client);
+    boost::system::error_code ec;
+    ctx->add_certificate_authority(boost::asio::buffer(ca_pem), ec);
+    if (ec) return failed("cannot load the certificate authority");
+    return {ctx, {}};
+}
+
 ContextOrError server_context_from_files(const std::string& cert_file, const std::string& key_file) {
     auto ctx = base(ssl::context::tls_server);
     boost::system::error_code ec;

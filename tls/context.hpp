@@ -48,6 +48,8 @@ struct ContextOrError {
 
 // Outbound: the authorities of `ca_file` (PEM), or the system's when empty.
 ContextOrError client_context(const std::string& ca_file);
+// Outbound, trusting only the authority in `ca_pem` (a scenario's own, made at run time).
+ContextOrError client_context_from_pem(const std::string& ca_pem);
 // Intake and scripted remotes: a certificate chain and its key, from files or PEM text.
 ContextOrError server_context_from_files(const std::string& cert_file, const std::string& key_file);
 ContextOrError server_context_from_pem(const std::string& cert_pem, const std::string& key_pem);

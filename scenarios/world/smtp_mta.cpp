@@ -2,6 +2,10 @@
 
 #include "scenarios/world/smtp_policy.hpp"
 
+#include "tls/context.hpp"
+
+#include <stdexcept>
+
 namespace relaylab::world {
 
 // Shared with every connection's policy, so a record stays valid for as long as a session runs.
@@ -17,8 +21,48 @@ struct ScriptedMta::State {
     std::size_t accepted = 0;
 };
 
+namespace {
+
+// The server side of a scripted remote's STARTTLS, made at run time (docs/world-smtp.md "TLS").
+std::shared_ptr<boost::asio::ssl::context> scripted_tls(const MtaTls& t, const std::string& name, TimePoint now,
+                                                        const tls::Credentials* authority) {
+    if (!t.offer) return nullptr;
+    if (t.certificate == MtaCertificate::None)  // no certificate: every handshake fails
+        return std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    using std::chrono::hours;
+    const auto day = hours(24);
+    std::optional<tls::Credentials> own;
+    if (!authority) {
+        own = tls::make_certificate({"relaylab remote authority", now - 2 * 365 * day, now + 10 * 365 * day, true}, nullptr);
+        authority = &*own;
+    }
+    tls::CertificateSpec spec{name, now - day, now + 365 * day, false};
+    const tls::Credentials* issuer = authority;
+    switch (t.certificate) {
+        case MtaCertificate::Valid: break;
+        case MtaCertificate::SelfSigned: issuer = nullptr; break;
+        case MtaCertificate::Expired:
+            spec.not_before = now - 400 * day;
+            spec.not_after = now - day;
+            break;
+        case MtaCertificate::WrongName: spec.name = "wrong-name.invalid"; break;
+        case MtaCertificate::None: break;
+    }
+    auto made = tls::make_certificate(spec, issuer);
+    auto ctx = tls::server_context_from_pem(made.cert_pem, made.key_pem);
+    if (!ctx.context) throw std::runtime_error("scripted remote " + name + ": TLS: " + ctx.error);
+    return ctx.context;
+}
+
+}  // namespace
+
 ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScript script, const std::string& ip,
                          unsigned short port, DialogueObserver observer)
+    : ScriptedMta(ex, clock, std::move(script), ip, port, std::move(observer), "", nullptr) {}
+
+ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScript script, const std::string& ip,
+                         unsigned short port, DialogueObserver observer, const std::string& tls_name,
+                         const tls::Credentials* authority)
     : state_(std::make_shared<State>(clock, std::move(script), std::move(observer))) {
     auto factory = [state = state_](const smtp::ConnectionInfo& info) -> std::unique_ptr<smtp::ServerPolicy> {
         std::size_t attempt = 0;
@@ -53,7 +97,9 @@ ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScrip
         }
         return std::make_unique<ScriptedPolicy>(state->script, attempt, state->clock, update, on_line, state->start);
     };
-    listener_ = std::make_unique<smtp::Listener>(ex, clock, ip, port, state_->script.server_config(), factory);
+    auto tls = scripted_tls(state_->script.tls, tls_name.empty() ? state_->script.hostname : tls_name, clock.now(), authority);
+    listener_ = std::make_unique<smtp::Listener>(ex, clock, ip, port, state_->script.server_config(), factory,
+                                                 smtp::Committer{}, std::move(tls));
 }
 
 ScriptedMta::~ScriptedMta() { listener_->stop(); }

@@ -6,6 +6,7 @@
 #include "scenarios/world/smtp_received.hpp"
 #include "scenarios/world/smtp_script.hpp"
 #include "smtpserver/listener.hpp"
+#include "tls/certificates.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -26,6 +27,12 @@ public:
     // Listens at once on ip:port (0: ephemeral). Throws boost::system::system_error if it cannot bind.
     ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScript script, const std::string& ip,
                 unsigned short port, DialogueObserver observer = {});
+    // With STARTTLS (script.tls.offer): the certificate is made now for `tls_name` (the MX host's
+    // name), issued by `authority` (the run's; one of its own when null), valid around the clock's
+    // now, or as script.tls.certificate says.
+    ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScript script, const std::string& ip,
+                unsigned short port, DialogueObserver observer, const std::string& tls_name,
+                const tls::Credentials* authority);
     ~ScriptedMta();
     ScriptedMta(const ScriptedMta&) = delete;
     ScriptedMta& operator=(const ScriptedMta&) = delete;

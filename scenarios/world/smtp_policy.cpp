@@ -62,6 +62,11 @@ smtp::Decision ScriptedPolicy::on_message(const smtp::Envelope&, std::string_vie
 smtp::Decision ScriptedPolicy::on_rset() { return stage(MtaStage::Rset); }
 smtp::Decision ScriptedPolicy::on_noop() { return stage(MtaStage::Noop); }
 smtp::Decision ScriptedPolicy::on_quit() { return stage(MtaStage::Quit); }
+smtp::Decision ScriptedPolicy::on_starttls() { return stage(MtaStage::StartTls); }
+
+void ScriptedPolicy::on_tls(bool ok, const tls::Negotiated& negotiated) {
+    line('*', ok ? "TLS connection established: " + tls::describe(negotiated) : std::string("TLS handshake failed"));
+}
 
 void ScriptedPolicy::on_command_line(std::string_view text) { line('C', text); }
 

@@ -34,6 +34,8 @@ public:
     smtp::Decision on_rset() override;
     smtp::Decision on_noop() override;
     smtp::Decision on_quit() override;
+    smtp::Decision on_starttls() override;
+    void on_tls(bool ok, const tls::Negotiated& negotiated) override;
 
     void on_command_line(std::string_view line) override;
     void on_reply(const smtp::ServerReply& reply) override;

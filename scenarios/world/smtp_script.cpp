@@ -14,8 +14,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, MtaStage>, 11> stage_keys{{
-    {"greeting", MtaStage::Greeting}, {"helo", MtaStage::Helo}, {"ehlo", MtaStage::Ehlo},
+constexpr std::array<std::pair<std::string_view, MtaStage>, 12> stage_keys{{
+    {"greeting", MtaStage::Greeting}, {"helo", MtaStage::Helo}, {"ehlo", MtaStage::Ehlo}, {"starttls", MtaStage::StartTls},
     {"mail", MtaStage::Mail}, {"rcpt", MtaStage::Rcpt}, {"data", MtaStage::Data},
     {"data_body", MtaStage::DataBody}, {"dot", MtaStage::Dot}, {"rset", MtaStage::Rset},
     {"noop", MtaStage::Noop}, {"quit", MtaStage::Quit},
@@ -171,6 +171,26 @@ MtaScript parse_script(const json& j, const std::string& path) {
         } else if (key == "idle_timeout") {
             s.idle_timeout = parse_delay(value, p);
             if (s.idle_timeout <= Duration::zero()) throw Invalid{p, "must be positive"};
+        } else if (key == "tls") {
+            if (!value.is_object()) throw Invalid{p, "must be an object: {\"offer\": true, \"certificate\": \"valid\"}"};
+            for (const auto& [k, v] : value.items()) {
+                std::string tp = join(p, k);
+                if (k == "offer") {
+                    if (!v.is_boolean()) throw Invalid{tp, "must be true or false"};
+                    s.tls.offer = v.get<bool>();
+                } else if (k == "certificate") {
+                    bool known = false;
+                    for (auto c : {MtaCertificate::Valid, MtaCertificate::SelfSigned, MtaCertificate::Expired,
+                                   MtaCertificate::WrongName, MtaCertificate::None})
+                        if (v.is_string() && v.get<std::string>() == to_string(c)) {
+                            s.tls.certificate = c;
+                            known = true;
+                        }
+                    if (!known) throw Invalid{tp, "must be one of: valid, self_signed, expired, wrong_name, none"};
+                } else if (k != "comment") {
+                    throw Invalid{tp, "unknown key"};
+                }
+            }
         } else if (key == "attempts") {
             if (!value.is_array()) throw Invalid{p, "must be a list of per-connection overrides"};
             for (std::size_t i = 0; i < value.size(); ++i) {
@@ -224,6 +244,17 @@ bool atext(char c) {
 }
 
 }  // namespace
+
+std::string_view to_string(MtaCertificate c) {
+    switch (c) {
+        case MtaCertificate::Valid: return "valid";
+        case MtaCertificate::SelfSigned: return "self_signed";
+        case MtaCertificate::Expired: return "expired";
+        case MtaCertificate::WrongName: return "wrong_name";
+        case MtaCertificate::None: return "none";
+    }
+    return "valid";
+}
 
 std::string_view to_string(MtaStage s) {
     for (auto [name, stage] : stage_keys)
@@ -296,6 +327,7 @@ smtp::ServerConfig MtaScript::server_config() const {
     c.capabilities = capabilities;
     c.max_message_bytes = max_message_bytes;
     c.idle_timeout = idle_timeout;
+    c.tls = tls.offer ? smtp::ServerTls::Offer : smtp::ServerTls::None;
     return c;
 }
 

@@ -22,7 +22,7 @@ namespace relaylab::world {
 // How many bytes of each received message a scripted MTA keeps for expectations.
 inline constexpr std::size_t default_record_message_bytes = 1024 * 1024;
 
-enum class MtaStage { Greeting, Helo, Ehlo, Mail, Rcpt, Data, DataBody, Dot, Rset, Noop, Quit };
+enum class MtaStage { Greeting, Helo, Ehlo, StartTls, Mail, Rcpt, Data, DataBody, Dot, Rset, Noop, Quit };
 std::string_view to_string(MtaStage s);  // the script's key: "greeting", "data_body", ...
 
 struct MtaWindow;
@@ -62,12 +62,24 @@ struct MtaBehaviour {
     std::optional<MtaStep> quoted_sender;        // MAIL FROM whose local part is a quoted string
 };
 
+// STARTTLS on a scripted remote (docs/world-smtp.md "TLS"). The certificate is made at run time for
+// the MX host's name: issued by the run's own authority (which the gateway trusts in scenario mode),
+// self-signed, expired at the run's start, or issued for another name; "none" presents no
+// certificate at all, so every handshake fails (an aborted handshake, as a broken TLS set-up does).
+enum class MtaCertificate { Valid, SelfSigned, Expired, WrongName, None };
+std::string_view to_string(MtaCertificate c);  // "valid", "self_signed", "expired", "wrong_name", "none"
+struct MtaTls {
+    bool offer = false;  // STARTTLS in the EHLO reply; the "starttls" stage key scripts its reply
+    MtaCertificate certificate = MtaCertificate::Valid;
+};
+
 struct MtaScript {
     std::string hostname = "mx.example";
     std::vector<std::string> capabilities{"PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"};
     std::size_t max_message_bytes = smtp::default_max_message_bytes;
     Duration idle_timeout = smtp::default_idle_timeout;
     std::size_t record_message_bytes = default_record_message_bytes;
+    MtaTls tls;
     MtaBehaviour base;
     std::vector<MtaBehaviour> attempts;  // attempts[i] overrides base on the i-th connection (0-based)
 
