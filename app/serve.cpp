@@ -158,8 +158,8 @@ private:
             return failed(before, std::string("config: ") + e.what());
         }
         auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(file_).parent_path());
-        if (!policy) return failed(before, "policy " + cfg.policy + ": " + policy.error->message());
-        relay_.set_policy(std::move(*policy.policy));
+        if (!policy) return failed(before, "policy " + cfg.policy + ": " + policy.error().message());
+        relay_.set_policy(std::move(policy).value());
         nlohmann::json now = gw::config_to_json(cfg), others = now;
         others["policy"] = before;
         const bool restart_keys = others != running_;
@@ -250,7 +250,7 @@ int serve_main(int argc, char** argv) {
     }
     auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(config_file).parent_path());
     if (!policy) {
-        std::cerr << "relaylab serve: policy: " << policy.error->message() << "\n";
+        std::cerr << "relaylab serve: policy: " << policy.error().message() << "\n";
         return exit_usage;
     }
     relay_settings.process_id = static_cast<long>(::getpid());
@@ -275,15 +275,15 @@ int serve_main(int argc, char** argv) {
     if (!cfg.spool) std::cerr << "relaylab serve: warning: spool is off (memory-only): a stop loses every queued message\n";
     if (cfg.spool) {
         auto opened = gw::Spool::open(*cfg.spool);
-        if (opened.error) {
-            std::cerr << "relaylab serve: spool: " << opened.error->str() << "\n";
+        if (!opened) {
+            std::cerr << "relaylab serve: spool: " << opened.error().str() << "\n";
             return exit_failed;
         }
-        spool = std::move(opened.spool);
+        spool = std::move(opened).value();
     }
     try {
         dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(cfg));
-        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng,
+        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(policy).value(), rng,
                         metrics_setup->sink(&journal));
         if (spool) {
             auto n = relay.recover(*spool);
@@ -373,7 +373,7 @@ int config_main(int argc, char** argv) {
         try {
             auto cfg = gw::read_config(JsonSource::load(argv[2]));
             auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(argv[2]).parent_path());
-            if (!policy) throw std::runtime_error("policy: " + policy.error->message());
+            if (!policy) throw std::runtime_error("policy: " + policy.error().message());
             std::cout << json_text(gw::config_to_json(cfg), 2) << "\n";
             return exit_ok;
         } catch (const std::exception& e) {

@@ -85,9 +85,9 @@ bool NoticeWriter::try_write(Pending& n, std::vector<SpoolEvent>* later) {
     // The time in the name is this try's: a retry never meets the name of an earlier try's leftovers.
     MaildirFileName name{now, n.sequence, settings_.process_id, settings_.hostname};
     auto written = deliver_to_maildir(settings_.mailboxes, n.handset, n.bytes, name);
-    if (written.ok()) {
+    if (written) {
         if (events_)
-            events_->on_event(now, NoticeWritten{n.id, n.handset, n.kind, written.path.string(), n.subject, n.body, n.claims});
+            events_->on_event(now, NoticeWritten{n.id, n.handset, n.kind, written->string(), n.subject, n.body, n.claims});
         for (auto e : n.records) {
             e.at = now;
             if (later) later->push_back(e);
@@ -99,8 +99,9 @@ bool NoticeWriter::try_write(Pending& n, std::vector<SpoolEvent>* later) {
     ++n.tries;
     n.due = now + n.backoff;
     if (events_) {
-        std::string error(to_string(written.error));
-        if (written.system_error) error += std::string(": ") + std::strerror(written.system_error);
+        const MaildirFailure& failure = written.error();
+        std::string error(to_string(failure.kind));
+        if (failure.system_error) error += std::string(": ") + std::strerror(failure.system_error);
         events_->on_event(now, NoticeFailed{n.id, n.handset, n.kind, std::move(error), n.tries, n.due});
     }
     n.backoff = std::min(n.backoff * 2, settings_.max_backoff);

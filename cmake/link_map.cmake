@@ -84,7 +84,7 @@ function(relaylab_write_link_map)
   if(NOT TARGET relaylab_fuzz_cores)
     include(${PROJECT_SOURCE_DIR}/fuzz/sources.cmake)
     relaylab_link_map_entry(map relaylab_fuzz_cores fuzz SOURCES ${relaylab_fuzz_core_sources}
-                            INLINE_HEADERS ${relaylab_fuzz_inline_headers})
+                            LINKS ${relaylab_fuzz_core_links} INLINE_HEADERS ${relaylab_fuzz_inline_headers})
     foreach(name ${relaylab_fuzzers})
       relaylab_link_map_entry(map fuzz_${name} fuzz SOURCES ${name}_fuzz.cpp LINKS relaylab_fuzz_cores)
     endforeach()

@@ -53,17 +53,17 @@ public:
         content += body;
         auto accepted = queue_.accept(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
         // Postfix's wording when the queue file cannot be written; the handset will try again.
-        if (!accepted.ok()) {
+        if (!accepted) {
             ++counts_->refused_queue;
             return Decision::send(ServerReply::single(451, "4.3.0 Error: queue file write error"));
         }
-        auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted.id));
-        if (!accepted.commit) return Decision::send(std::move(ok));
+        auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted->id));
+        if (!accepted->commit) return Decision::send(std::move(ok));
         // The 250 leaves only once the message is on disk (the session's Commit step). Group
         // commit: it first waits a short window, so that submissions arriving meanwhile share one
         // fdatasync. A failed commit answers 451 instead; the handset retries, and since the
         // message may already be on its way, it may arrive twice — never zero times.
-        return Decision::send_when_durable(std::move(ok), accepted.commit, queue_.commit_window());
+        return Decision::send_when_durable(std::move(ok), accepted->commit, queue_.commit_window());
     }
 
 private:

@@ -416,22 +416,15 @@ Spool::~Spool() {
 }
 
 SpoolOpen Spool::open(const fs::path& dir, SpoolLimits limits) {
-    SpoolOpen out;
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) {
-        out.error = SpoolError{SpoolErrorKind::CreateDirectory, ec.value(), dir.string()};
-        return out;
-    }
-    int lock = take_lock(dir, out.error);
-    if (lock < 0) return out;
+    if (ec) return Failure{SpoolError{SpoolErrorKind::CreateDirectory, ec.value(), dir.string()}};
+    std::optional<SpoolError> error;
+    int lock = take_lock(dir, error);
+    if (lock < 0) return Failure{std::move(*error)};
     std::unique_ptr<Spool> s(new Spool(dir, limits, lock));
-    if (auto e = s->rewrite_from_disk()) {
-        out.error = e;
-        return out;
-    }
-    out.spool = std::move(s);
-    return out;
+    if (auto e = s->rewrite_from_disk()) return Failure{std::move(*e)};
+    return s;
 }
 
 // Replays the log and writes a fresh one holding the live messages' records only (also dropping a
@@ -544,12 +537,13 @@ namespace {
 
 std::optional<SpoolError> offline_event(const fs::path& dir, MessageId id, SpoolEvent e) {
     auto opened = Spool::open(dir);
-    if (opened.error) return opened.error;
-    if (!opened.spool->recovered().live.count(id))
+    if (!opened) return opened.error();
+    Spool& spool = **opened;
+    if (!spool.recovered().live.count(id))
         return SpoolError{SpoolErrorKind::NoSuchMessage, 0, (dir / kSpoolLogName).string()};
-    auto a = opened.spool->append_event(id, e);
+    auto a = spool.append_event(id, e);
     if (a.error) return a.error;
-    return opened.spool->commit(a.sequence);
+    return spool.commit(a.sequence);
 }
 
 }  // namespace
@@ -563,27 +557,23 @@ std::optional<SpoolError> delete_message(const fs::path& dir, MessageId id, Time
 }
 
 SpoolEdit force_retry_all(const fs::path& dir, TimePoint now) {
-    SpoolEdit edit;
     auto opened = Spool::open(dir);
-    if (opened.error) {
-        edit.error = opened.error;
-        return edit;
-    }
+    if (!opened) return Failure{opened.error()};
+    Spool& spool = **opened;
     std::uint64_t last = 0;
-    for (const auto& [id, s] : opened.spool->recovered().live) {
+    std::size_t affected = 0;
+    for (const auto& [id, s] : spool.recovered().live) {
         std::size_t waiting = 0;
         for (const auto& r : s.message.recipients) waiting += r.state == RecipientState::Waiting;
         if (!waiting) continue;
-        auto a = opened.spool->append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
-        if (a.error) {
-            edit.error = a.error;
-            return edit;
-        }
+        auto a = spool.append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
+        if (a.error) return Failure{std::move(*a.error)};
         last = a.sequence;
-        edit.affected += waiting;
+        affected += waiting;
     }
-    if (last) edit.error = opened.spool->commit(last);
-    return edit;
+    if (last)
+        if (auto e = spool.commit(last)) return Failure{std::move(*e)};
+    return affected;
 }
 
 }  // namespace relaylab::gw

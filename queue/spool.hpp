@@ -7,6 +7,7 @@
 
 #include "clock/clock.hpp"
 #include "queue/queue.hpp"
+#include "result/result.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -104,10 +105,8 @@ struct SpoolRead {
 SpoolRead read_spool(const std::filesystem::path& dir, const SpoolLimits& limits = {});
 
 class Spool;
-struct SpoolOpen {
-    std::optional<SpoolError> error;
-    std::unique_ptr<Spool> spool;
-};
+// The spool, open and locked, or why not.
+using SpoolOpen = Result<std::unique_ptr<Spool>, SpoolError>;
 
 class Spool {
 public:
@@ -180,10 +179,8 @@ private:
 std::optional<SpoolError> force_retry(const std::filesystem::path& dir, MessageId id, TimePoint now);
 std::optional<SpoolError> delete_message(const std::filesystem::path& dir, MessageId id, TimePoint now);
 // Offline `--retry all` (postqueue -f): an `R` record for every message with a waiting recipient.
-struct SpoolEdit {
-    std::optional<SpoolError> error;
-    std::size_t affected = 0;  // recipients made due
-};
+// The value: how many recipients were made due.
+using SpoolEdit = Result<std::size_t, SpoolError>;
 SpoolEdit force_retry_all(const std::filesystem::path& dir, TimePoint now);
 
 // The record framing, exposed for tests: "<length> <crc32 hex>\n<payload>\n".

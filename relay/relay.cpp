@@ -92,15 +92,14 @@ std::size_t Relay::recover(Spool& spool) {
 Duration Relay::commit_window() const { return spool_ ? spool_->limits().commit_window : Duration{}; }
 
 Acceptance Relay::accept(Envelope envelope, std::string content) {
-    Acceptance a;
+    Accepted a;
     MessageAccepted accepted{0, envelope.sender, envelope.recipients, content.size()};
     auto id = queue_.add(std::move(envelope), std::move(content), clock_.now());
     if (spool_) {
         auto written = spool_->append_message(*queue_.find(id));
         if (written.error) {
             queue_.remove(id);
-            a.error = written.error;
-            return a;
+            return Failure{std::move(*written.error)};
         }
         a.commit = written.sequence;
     }
@@ -145,10 +144,9 @@ asio::awaitable<std::optional<SpoolError>> Relay::commit(std::uint64_t sequence)
 
 MessageId Relay::submit(Envelope envelope, std::string content) {
     auto a = accept(std::move(envelope), std::move(content));
-    if (a.ok() && a.commit) {
-        if (commit_now(a.commit)) return 0;
-    }
-    return a.id;
+    if (!a) return 0;
+    if (a->commit && commit_now(a->commit)) return 0;
+    return a->id;
 }
 
 void Relay::record(MessageId id, const SpoolEvent& e) {

@@ -39,6 +39,10 @@ public:
     using value_type = T;
     using error_type = E;
 
+    // A default value, as std::expected has (Asio's co_spawn needs a default for its handler).
+    Result()
+        requires std::is_default_constructible_v<T>
+        : v_(std::in_place_index<0>) {}
     // Implicit both ways, so that a function returns its value or Failure{error} as it is.
     template <typename U = T>
         requires std::is_constructible_v<T, U&&> && (!std::is_same_v<std::remove_cvref_t<U>, Result>) &&

@@ -30,7 +30,7 @@ struct ControlledQueue final : gw::Submission {
     std::vector<std::uint64_t> commits;
     gw::MessageId next_id = 1;
     gw::Acceptance accept(gw::Envelope, std::string) override {
-        gw::Acceptance a;
+        gw::Accepted a;
         a.id = next_id++;
         a.commit = 100 + a.id;
         return a;

@@ -123,7 +123,7 @@ struct Bench {
         settings.mailboxes = dir.path() / "mailboxes";
         auto p = gw::load_named_policy(policy);
         REQUIRE(p);
-        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(*p.policy), &events);
+        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(p).value(), &events);
     }
     static gw::RelaySettings defaults() {
         gw::RelaySettings s;
@@ -280,21 +280,22 @@ TEST_CASE("scheduler: operators' edits while a job is in flight", "[scheduler]")
 
     SECTION("delete is refused while a recipient is in flight, and the attempt settles normally") {
         auto edit = b.relay->admin().remove(id);
-        CHECK(edit.error == gw::QueueEditError::InFlight);
+        REQUIRE_FALSE(edit);
+        CHECK(edit.error() == gw::QueueEditError::InFlight);
         CHECK(b.relay->queue().find(id) != nullptr);
         REQUIRE(b.run_until_idle());
         CHECK(attempt_offsets(b.agent, id, t0) == std::vector<Duration>{0s, 6min});  // 1 min + 5 min backoff
     }
     SECTION("retry-now of an in-flight message changes nothing; once deferred it makes it due at once") {
         auto edit = b.relay->admin().retry_now(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 0);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 0);
         b.run_for(1min);  // the attempt ends (deferred to +6 min)
         REQUIRE(b.relay->in_flight() == 0);
         auto now = b.clock.now();
         edit = b.relay->admin().retry_now(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 1);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 1);
         REQUIRE(b.run_until_idle());
         auto offsets = attempt_offsets(b.agent, id, t0);
         REQUIRE(offsets.size() == 2);
@@ -304,9 +305,9 @@ TEST_CASE("scheduler: operators' edits while a job is in flight", "[scheduler]")
         b.run_for(1min);
         REQUIRE(b.relay->in_flight() == 0);
         auto edit = b.relay->admin().remove(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 1);
-        CHECK(b.relay->admin().remove(id).error == gw::QueueEditError::NoSuchMessage);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 1);
+        CHECK(b.relay->admin().remove(id).error() == gw::QueueEditError::NoSuchMessage);
         REQUIRE(b.run_until_idle());
         CHECK(b.agent.calls.size() == 1);
         CHECK(b.events.of<gw::NoticeWritten>().empty());
@@ -362,22 +363,22 @@ TEST_CASE("scheduler: recovery from the spool resumes each recipient where it st
     gw::MessageId waiting = 0;
     {
         auto opened = gw::Spool::open(spool_dir.path());  // outlives the relay that writes to it
-        REQUIRE(opened.spool);
+        REQUIRE(opened);
         Bench b;
         b.agent.duration = 0s;
         b.agent.script["x@full.example"] = {Answer::Defer};
-        b.relay->recover(*opened.spool);
+        b.relay->recover(**opened);
         b.relay->start();
         waiting = b.submit("a@docomo.ne.jp", {"x@full.example", "y@fine.example"});
         b.run_for(1min);  // x deferred to +5 min, y delivered
         REQUIRE(b.agent.calls.size() == 2);
     }
     auto opened = gw::Spool::open(spool_dir.path());
-    REQUIRE(opened.spool);
+    REQUIRE(opened);
     Bench b;  // a new process: the same spool, a clock a little later
     b.agent.duration = 0s;
     b.clock.advance_to(t0 + 2min);
-    CHECK(b.relay->recover(*opened.spool) == 1);
+    CHECK(b.relay->recover(**opened) == 1);
     b.relay->start();
     REQUIRE(b.run_until_idle());
     REQUIRE(b.agent.calls.size() == 1);  // only x: y was delivered before the restart

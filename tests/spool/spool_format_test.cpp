@@ -42,8 +42,8 @@ void spit(const std::filesystem::path& p, const std::string& s) {
 // Writes one message (two recipients) and a few state changes; returns the log's bytes.
 void write_sample(const std::filesystem::path& dir) {
     auto opened = Spool::open(dir);
-    REQUIRE_FALSE(opened.error);
-    auto& s = *opened.spool;
+    REQUIRE(opened);
+    auto& s = **opened;
     auto m = message(7, "p..q.@docomo.ne.jp", {"bob@isp.example", "eve@other.example"}, "Subject: x\r\n\r\nhi\r\n");
     auto a = s.append_message(m);
     REQUIRE_FALSE(a.error);
@@ -91,10 +91,10 @@ TEST_CASE("addresses with any byte survive the field encoding", "[spool]") {
     test::TempDir d("relaylab-spool");
     {
         auto opened = Spool::open(d.path());
-        REQUIRE_FALSE(opened.error);
+        REQUIRE(opened);
         std::string odd = "a b%c\xff\x01\"q.\"@x.example";
         auto m = message(1, "", {odd, "plain@x.example"}, std::string("\0binary\r\n.\r\n", 12));
-        REQUIRE_FALSE(opened.spool->append_message(m).error);
+        REQUIRE_FALSE((*opened)->append_message(m).error);
     }
     auto r = read_spool(d.path());
     REQUIRE(r.replay.live.size() == 1);
@@ -151,9 +151,9 @@ TEST_CASE("a torn or corrupt tail is ignored, never a crash", "[spool]") {
         spit(log_of(d), whole.substr(0, whole.size() - 5));
         {
             auto opened = Spool::open(d.path());
-            REQUIRE_FALSE(opened.error);
-            CHECK(opened.spool->recovered().dropped_tail_bytes > 0);
-            auto a = opened.spool->append_event(7, SpoolEvent{SpoolEventKind::Delivered, t0 + 5s, 1, 2, {}});
+            REQUIRE(opened);
+            CHECK((*opened)->recovered().dropped_tail_bytes > 0);
+            auto a = (*opened)->append_event(7, SpoolEvent{SpoolEventKind::Delivered, t0 + 5s, 1, 2, {}});
             REQUIRE_FALSE(a.error);
         }
         auto r = read_spool(d.path());
@@ -165,7 +165,7 @@ TEST_CASE("a torn or corrupt tail is ignored, never a crash", "[spool]") {
         auto r = read_spool(d.path());
         REQUIRE(r.error);
         CHECK(r.error->kind == SpoolErrorKind::BadHeader);
-        CHECK(Spool::open(d.path()).error->kind == SpoolErrorKind::BadHeader);
+        CHECK(Spool::open(d.path()).error().kind == SpoolErrorKind::BadHeader);
     }
 }
 
@@ -173,7 +173,7 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
     test::TempDir d("relaylab-spool");
     {
         auto opened = Spool::open(d.path());
-        auto& s = *opened.spool;
+        auto& s = **opened;
         for (MessageId id = 1; id <= 3; ++id) REQUIRE_FALSE(s.append_message(message(id, "a@x", {"b@y"}, "x\r\n")).error);
         s.append_event(2, SpoolEvent{SpoolEventKind::Delivered, t0, 0, 1, {}});
         s.append_event(2, SpoolEvent{SpoolEventKind::Finished, t0, 0, 0, {}});
@@ -184,9 +184,9 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
     auto before = test::read_file(log_of(d)).size();
     {
         auto opened = Spool::open(d.path());
-        REQUIRE_FALSE(opened.error);
-        CHECK(opened.spool->recovered().live.size() == 1);
-        CHECK(opened.spool->recovered().max_id == 3);
+        REQUIRE(opened);
+        CHECK((*opened)->recovered().live.size() == 1);
+        CHECK((*opened)->recovered().max_id == 3);
     }
     auto after = test::read_file(log_of(d)).size();
     CHECK(after < before);
@@ -199,18 +199,18 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
 TEST_CASE("one process at a time holds a spool", "[spool]") {
     test::TempDir d("relaylab-spool");
     auto first = Spool::open(d.path());
-    REQUIRE_FALSE(first.error);
+    REQUIRE(first);
     auto second = Spool::open(d.path());
-    REQUIRE(second.error);
-    CHECK(second.error->kind == SpoolErrorKind::Locked);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().kind == SpoolErrorKind::Locked);
     SECTION("offline edits refuse while it is held") {
         auto e = force_retry(d.path(), 1, t0);
         REQUIRE(e);
         CHECK(e->kind == SpoolErrorKind::Locked);
     }
     SECTION("released when the holder closes") {
-        first.spool.reset();
-        CHECK_FALSE(Spool::open(d.path()).error);
+        first->reset();
+        CHECK(Spool::open(d.path()).ok());
     }
 }
 
@@ -237,7 +237,7 @@ TEST_CASE("offline retry and delete", "[spool]") {
 TEST_CASE("commit syncs once for everything appended before it", "[spool]") {
     test::TempDir d("relaylab-spool");
     auto opened = Spool::open(d.path());
-    auto& s = *opened.spool;
+    auto& s = **opened;
     auto syncs = s.syncs();
     auto a = s.append_message(message(1, "a@x", {"b@y"}, "1"));
     auto b = s.append_message(message(2, "a@x", {"b@y"}, "2"));
