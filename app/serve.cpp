@@ -308,7 +308,16 @@ int serve_main(int argc, char** argv) {
                 return exit_failed;
             }
         }
-        gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
+        // A spool failure that made intake answer 451 goes to the log with its cause (the handset
+        // hears only "451 4.3.0 Error: queue file write error").
+        auto intake_warning = [&](const std::string& line) {
+            if (cfg.log_json)
+                log << json_text({{"time", format_time(clock.now())}, {"event", "warning"}, {"text", line}}) << "\n";
+            else
+                log << format_time(clock.now()) << " relaylab/smtpd: " << line << "\n";
+            log.flush();
+        };
+        gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port, intake_warning);
         relay.start();
         // Training (docs/training.md): the start-up DNS check, and SIGHUP's policy reload.
         check_dns_at_start(io, resolver, rng);

@@ -25,6 +25,7 @@ std::string_view to_string(SpoolErrorKind k) {
     case SpoolErrorKind::BadHeader: return "not a relaylab spool log";
     case SpoolErrorKind::Write: return "cannot write";
     case SpoolErrorKind::Sync: return "cannot fsync";
+    case SpoolErrorKind::DataSync: return "cannot fdatasync";
     case SpoolErrorKind::Rename: return "cannot rename";
     case SpoolErrorKind::NoSuchMessage: return "no such message in the queue";
     }
@@ -34,6 +35,26 @@ std::string_view to_string(SpoolErrorKind k) {
 std::string SpoolError::str() const {
     std::string s = path + ": " + std::string(to_string(kind));
     if (system_error) s += std::string(" (") + std::strerror(system_error) + ")";
+    return s;
+}
+
+std::string SpoolError::cause() const {
+    std::string_view call;
+    switch (kind) {
+    case SpoolErrorKind::CreateDirectory: call = "mkdir"; break;
+    case SpoolErrorKind::Open: call = "open"; break;
+    case SpoolErrorKind::Read: call = "read"; break;
+    case SpoolErrorKind::Write: call = "write"; break;
+    case SpoolErrorKind::Sync: call = "fsync"; break;
+    case SpoolErrorKind::DataSync: call = "fdatasync"; break;
+    case SpoolErrorKind::Rename: call = "rename"; break;
+    case SpoolErrorKind::None:
+    case SpoolErrorKind::Locked:
+    case SpoolErrorKind::BadHeader:
+    case SpoolErrorKind::NoSuchMessage: return str();  // not a failed call
+    }
+    std::string s = std::string(call) + " " + path;
+    if (system_error) s += std::string(": ") + std::strerror(system_error);
     return s;
 }
 
@@ -521,7 +542,7 @@ std::optional<SpoolError> Spool::end_sync(const SyncTicket& ticket, int sync_err
     // A failed fdatasync is never retried (the PostgreSQL rule: the kernel may have dropped the
     // dirty pages and a second fdatasync would report success): the spool refuses every later
     // append and commit until a restart replays what reached the disk.
-    if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::Sync, dir_ / kSpoolLogName, sync_errno);
+    if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::DataSync, dir_ / kSpoolLogName, sync_errno);
     ++syncs_;
     durable_ = std::max(durable_, ticket.upto);
     return std::nullopt;

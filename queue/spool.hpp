@@ -41,7 +41,8 @@ enum class SpoolErrorKind {
     Read,
     BadHeader,  // not a relaylab spool log (or another version)
     Write,
-    Sync,
+    Sync,      // fsync of a file being replaced or of the directory
+    DataSync,  // fdatasync of the log (a commit)
     Rename,
     NoSuchMessage,
 };
@@ -52,6 +53,9 @@ struct SpoolError {
     int system_error = 0;  // errno of the failing call
     std::string path;
     std::string str() const;  // for the edge
+    // The failing call, its file and errno's words, as Postfix words a queue file error:
+    // "fdatasync spool/queue.log: No space left on device".
+    std::string cause() const;
 };
 
 // One line of a message's history, as recorded.
