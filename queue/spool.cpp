@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -346,6 +347,28 @@ std::optional<SpoolError> read_file(const fs::path& p, std::string& out) {
     return std::nullopt;
 }
 
+// The bytes of `p` from `offset` to its end (a compaction's tail: only what was appended meanwhile).
+std::optional<SpoolError> read_file_from(const fs::path& p, std::uint64_t offset, std::string& out) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return error_of(SpoolErrorKind::Open, p);
+    std::array<char, 1 << 16> buf;
+    auto at = static_cast<off_t>(offset);
+    while (true) {
+        ssize_t n = ::pread(fd, buf.data(), buf.size(), at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            auto e = error_of(SpoolErrorKind::Read, p);
+            ::close(fd);
+            return e;
+        }
+        if (n == 0) break;
+        out.append(buf.data(), static_cast<std::size_t>(n));
+        at += n;
+    }
+    ::close(fd);
+    return std::nullopt;
+}
+
 bool write_all(int fd, std::string_view s) {
     while (!s.empty()) {
         ssize_t n = ::write(fd, s.data(), s.size());
@@ -444,57 +467,97 @@ SpoolOpen Spool::open(const fs::path& dir, SpoolLimits limits) {
     int lock = take_lock(dir, error);
     if (lock < 0) return Failure{std::move(*error)};
     std::unique_ptr<Spool> s(new Spool(dir, limits, lock));
-    if (auto e = s->rewrite_from_disk()) return Failure{std::move(*e)};
+    if (auto e = s->compact()) return Failure{std::move(*e)};
     return s;
 }
 
-// Replays the log and writes a fresh one holding the live messages' records only (also dropping a
-// torn tail), then switches appends to it: write tmp, fsync, rename, fsync the directory.
-std::optional<SpoolError> Spool::rewrite_from_disk() {
-    fs::path log = dir_ / kSpoolLogName;
+Spool::CompactedLog::CompactedLog(CompactedLog&& o) noexcept
+    : fd(std::exchange(o.fd, -1)), replay(std::move(o.replay)), bytes(o.bytes) {}
+
+Spool::CompactedLog& Spool::CompactedLog::operator=(CompactedLog&& o) noexcept {
+    if (this != &o) {
+        if (fd >= 0) ::close(fd);
+        fd = std::exchange(o.fd, -1);
+        replay = std::move(o.replay);
+        bytes = o.bytes;
+    }
+    return *this;
+}
+
+Spool::CompactedLog::~CompactedLog() {
+    if (fd >= 0) ::close(fd);
+}
+
+Spool::CompactionTicket Spool::begin_compaction() {
+    struct ::stat st {};
+    std::uint64_t bytes = fd_ >= 0 && ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : UINT64_MAX;
+    compacting_ = true;
+    compaction_upto_ = appended_;
+    tail_.clear();
+    return {dir_, bytes, limits_};
+}
+
+// Replays the log up to the ticket's size and writes a fresh one holding the live messages'
+// records only (also dropping a torn tail): write tmp, fsync. Renaming it is end_compaction's.
+Result<Spool::CompactedLog, SpoolError> Spool::compact_log(const CompactionTicket& ticket) {
+    fs::path log = ticket.dir / kSpoolLogName;
     std::string data;
-    if (auto e = read_log(log, data)) return e;
+    if (auto e = read_log(log, data)) return Failure{std::move(*e)};
+    if (data.size() > ticket.bytes) data.resize(ticket.bytes);  // appended after begin: the tail's
     std::vector<RecordSpan> spans;
-    SpoolReplay r = data.empty() ? SpoolReplay{} : replay(data, limits_, &spans);
+    CompactedLog out;
+    out.replay = data.empty() ? SpoolReplay{} : replay(data, ticket.limits, &spans);
+    const SpoolReplay& r = out.replay;
 
     std::string fresh(kSpoolMagic);
     if (r.max_id) fresh += frame_record(event_payload(r.max_id, SpoolEvent{SpoolEventKind::IdFloor, {}, 0, 0, {}}));
     for (const auto& sp : spans)
         if (r.live.count(sp.id)) fresh.append(data, sp.begin, sp.end - sp.begin);
 
-    fs::path tmp = dir_ / (std::string(kSpoolLogName) + ".tmp");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return error_of(SpoolErrorKind::Open, tmp);
-    if (!write_all(fd, fresh)) {
-        auto e = error_of(SpoolErrorKind::Write, tmp);
-        ::close(fd);
-        return e;
-    }
-    if (::fsync(fd) != 0) {
-        auto e = error_of(SpoolErrorKind::Sync, tmp);
-        ::close(fd);
-        return e;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), log.c_str()) != 0) return error_of(SpoolErrorKind::Rename, log);
-    if (auto e = sync_directory(dir_)) return e;
+    fs::path tmp = ticket.dir / (std::string(kSpoolLogName) + ".tmp");
+    out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out.fd < 0) return Failure{error_of(SpoolErrorKind::Open, tmp)};
+    if (!write_all(out.fd, fresh)) return Failure{error_of(SpoolErrorKind::Write, tmp)};
+    if (::fsync(out.fd) != 0) return Failure{error_of(SpoolErrorKind::Sync, tmp)};
+    out.bytes = fresh.size();
+    return out;
+}
 
+Result<Spool::SyncTicket, SpoolError> Spool::end_compaction(Result<CompactedLog, SpoolError> compacted) {
+    compacting_ = false;
+    std::vector<Tail> tail = std::exchange(tail_, {});
+    if (!compacted) return Failure{std::move(compacted).error()};
+    CompactedLog& c = *compacted;
+    fs::path log = dir_ / kSpoolLogName;
+    fs::path tmp = dir_ / (std::string(kSpoolLogName) + ".tmp");
+    // The records appended while compact_log ran are in the old file past ticket.bytes: copy them.
+    if (fd_ >= 0) {
+        std::string appended;
+        if (auto e = read_file_from(log, c.replay.file_bytes, appended)) return Failure{std::move(*e)};
+        if (!write_all(c.fd, appended)) return Failure{error_of(SpoolErrorKind::Write, tmp)};
+        // An operator's edit made durable meanwhile (an inline commit of the old file) must stay
+        // durable in the new one before it replaces the old.
+        if (durable_ > compaction_upto_ && ::fdatasync(c.fd) != 0) return Failure{error_of(SpoolErrorKind::DataSync, tmp)};
+    }
+    if (::rename(tmp.c_str(), log.c_str()) != 0) return Failure{error_of(SpoolErrorKind::Rename, log)};
     int afd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (afd < 0) return error_of(SpoolErrorKind::Open, log);
+    if (afd < 0) return Failure{error_of(SpoolErrorKind::Open, log)};
     if (fd_ >= 0) ::close(fd_);
     fd_ = afd;
-    durable_ = appended_;
-    ++syncs_;
+    directory_unsynced_ = true;
+    ++compactions_;
     live_bytes_.clear();
     live_total_ = 0;
     dead_bytes_ = 0;
-    for (const auto& [id, m] : r.live) {
+    for (const auto& [id, m] : c.replay.live) {
         live_bytes_[id] = m.bytes;
         live_total_ += m.bytes;
     }
-    if (!opened_) recovered_ = std::move(r);  // what open() found; later compactions keep it
+    for (const auto& t : tail) account(t.id, t.bytes, t.finishes);
+    if (!opened_) recovered_ = std::move(c.replay);  // what open() found; later compactions keep it
     opened_ = true;
-    return std::nullopt;
+    // Durable once the directory holds the rename and the new file its copied tail.
+    return begin_sync();
 }
 
 Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finishes) {
@@ -509,19 +572,24 @@ Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finis
         return a;
     }
     a.sequence = ++appended_;
+    account(id, rec.size(), finishes);
+    if (compacting_) tail_.push_back({id, rec.size(), finishes});
+    return a;
+}
+
+void Spool::account(MessageId id, std::uint64_t bytes, bool finishes) {
     auto it = live_bytes_.find(id);
     if (finishes) {
-        std::uint64_t b = rec.size() + (it != live_bytes_.end() ? it->second : 0);
+        std::uint64_t b = bytes + (it != live_bytes_.end() ? it->second : 0);
         if (it != live_bytes_.end()) {
             live_total_ -= it->second;
             live_bytes_.erase(it);
         }
         dead_bytes_ += b;
     } else {
-        live_bytes_[id] += rec.size();
-        live_total_ += rec.size();
+        live_bytes_[id] += bytes;
+        live_total_ += bytes;
     }
-    return a;
 }
 
 Spool::Appended Spool::append_message(const QueuedMessage& m) { return append(m.id, message_payload(m), false); }
@@ -535,7 +603,14 @@ std::optional<SpoolError> Spool::commit(std::uint64_t sequence) {
     if (sequence <= durable_) return std::nullopt;
     if (sync_failed_) return sync_failed_;
     auto ticket = begin_sync();
-    return end_sync(ticket, ::fdatasync(ticket.fd) != 0 ? errno : 0);
+    return end_sync(ticket, run_sync(ticket));
+}
+
+int Spool::run_sync(const SyncTicket& ticket) {
+    if (::fdatasync(ticket.fd) != 0) return errno;
+    if (ticket.directory.empty()) return 0;
+    if (auto e = sync_directory(ticket.directory)) return e->system_error ? e->system_error : EIO;
+    return 0;
 }
 
 std::optional<SpoolError> Spool::end_sync(const SyncTicket& ticket, int sync_errno) {
@@ -545,14 +620,21 @@ std::optional<SpoolError> Spool::end_sync(const SyncTicket& ticket, int sync_err
     if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::DataSync, dir_ / kSpoolLogName, sync_errno);
     ++syncs_;
     durable_ = std::max(durable_, ticket.upto);
+    if (!ticket.directory.empty()) directory_unsynced_ = false;
     return std::nullopt;
 }
 
 bool Spool::wants_compaction() const {
-    return dead_bytes_ >= limits_.compact_min_dead_bytes && dead_bytes_ > live_total_;
+    return !compacting_ && !sync_failed_ && dead_bytes_ >= limits_.compact_min_dead_bytes && dead_bytes_ > live_total_;
 }
 
-std::optional<SpoolError> Spool::compact() { return rewrite_from_disk(); }
+std::optional<SpoolError> Spool::compact() {
+    if (sync_failed_) return sync_failed_;  // the log is not trusted any more: leave it as it is
+    auto ticket = begin_compaction();
+    auto sync = end_compaction(compact_log(ticket));
+    if (!sync) return std::move(sync).error();
+    return end_sync(*sync, run_sync(*sync));
+}
 
 namespace {
 

@@ -140,13 +140,17 @@ public:
     // (group commit). No-op when already durable.
     std::optional<SpoolError> commit(std::uint64_t sequence);
     // The same in two halves, so that the fdatasync can run on another thread while the owner's
-    // loop goes on appending: begin_sync() on the loop, fdatasync(ticket.fd) anywhere, then
-    // end_sync(ticket, errno or 0) on the loop. The log must not be compacted in between.
+    // loop goes on appending: begin_sync() on the loop, run_sync(ticket) anywhere, then
+    // end_sync(ticket, its errno or 0) on the loop. The log must not be compacted in between.
     struct SyncTicket {
         int fd = -1;
-        std::uint64_t upto = 0;  // every record appended before begin_sync()
+        std::uint64_t upto = 0;            // every record appended before begin_sync()
+        std::filesystem::path directory;  // also fsync this directory (after a compaction's rename)
     };
-    SyncTicket begin_sync() const { return {fd_, appended_}; }
+    SyncTicket begin_sync() const { return {fd_, appended_, directory_unsynced_ ? dir_ : std::filesystem::path()}; }
+    // fdatasync(ticket.fd), then fsync of ticket.directory if set; errno of the first failure or 0.
+    // Touches no Spool: call it on any thread.
+    static int run_sync(const SyncTicket& ticket);
     std::optional<SpoolError> end_sync(const SyncTicket& ticket, int sync_errno);
     std::uint64_t appended() const { return appended_; }
     std::uint64_t durable() const { return durable_; }
@@ -154,14 +158,43 @@ public:
     // The fdatasync failure that stopped the spool taking records (until a restart), if any.
     const std::optional<SpoolError>& sync_failed() const { return sync_failed_; }
 
-    // Rewrites the log with the live messages' records only, when finished ones weigh enough.
+    // Rewrites the log with the live messages' records only, when finished ones weigh enough (and
+    // no compaction has begun).
     bool wants_compaction() const;
+    // The whole compaction at once, on the caller's thread (open(), virtual time, tests).
     std::optional<SpoolError> compact();
+    std::uint64_t compactions() const { return compactions_; }
+
+    // The same in three steps, so that the rewrite runs off the owner's loop while it goes on
+    // appending: begin_compaction() on the loop; compact_log(ticket) on any thread (it reads the
+    // log up to ticket.bytes and writes and fsyncs queue.log.tmp, touching no Spool); then
+    // end_compaction() on the loop, which copies the records appended meanwhile into the new file,
+    // renames it over the log and appends to it from then on. The sync it returns makes the rename
+    // durable (the directory) and the copied records; run it like a commit's. From begin to that
+    // sync's end no other sync may run (the relay runs them all on one thread, in order).
+    struct CompactionTicket {
+        std::filesystem::path dir;
+        std::uint64_t bytes = 0;  // the log's size when the compaction began
+        SpoolLimits limits;
+    };
+    class CompactedLog {  // queue.log.tmp, written and fsynced; move-only (owns the descriptor)
+    public:
+        CompactedLog() = default;
+        CompactedLog(CompactedLog&& o) noexcept;
+        CompactedLog& operator=(CompactedLog&& o) noexcept;
+        ~CompactedLog();
+        int fd = -1;
+        SpoolReplay replay;  // what the log up to ticket.bytes held
+        std::uint64_t bytes = 0;
+    };
+    CompactionTicket begin_compaction();
+    static Result<CompactedLog, SpoolError> compact_log(const CompactionTicket& ticket);
+    Result<SyncTicket, SpoolError> end_compaction(Result<CompactedLog, SpoolError> compacted);
 
 private:
     Spool(std::filesystem::path dir, SpoolLimits limits, int lock_fd);
-    std::optional<SpoolError> rewrite_from_disk();
     Appended append(MessageId id, std::string_view payload, bool finishes);
+    void account(MessageId id, std::uint64_t bytes, bool finishes);
 
     std::filesystem::path dir_;
     SpoolLimits limits_;
@@ -176,6 +209,18 @@ private:
     std::map<MessageId, std::uint64_t> live_bytes_;
     std::uint64_t live_total_ = 0;
     std::uint64_t dead_bytes_ = 0;
+    std::uint64_t compactions_ = 0;
+    // Between begin_compaction() and end_compaction(): the records appended meanwhile (id, bytes,
+    // finishes), to be counted again against the new file.
+    bool compacting_ = false;
+    std::uint64_t compaction_upto_ = 0;  // the records appended before begin_compaction()
+    bool directory_unsynced_ = false;    // a compaction's rename is not yet durable
+    struct Tail {
+        MessageId id;
+        std::uint64_t bytes;
+        bool finishes;
+    };
+    std::vector<Tail> tail_;
 };
 
 // Offline edits of a spool no daemon holds (`relaylab queue --retry/--delete`): they take the lock,

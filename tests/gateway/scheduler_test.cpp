@@ -8,6 +8,7 @@
 #include "queue/spool.hpp"
 #include "relay/queue_admin.hpp"
 #include "relay/relay.hpp"
+#include "asio/spawn.hpp"
 #include "scenarios/virtual_loop.hpp"
 #include "tests/support/process.hpp"
 
@@ -387,4 +388,56 @@ TEST_CASE("scheduler: recovery from the spool resumes each recipient where it st
     CHECK(b.agent.calls[0].attempt == 2);
     CHECK(b.agent.calls[0].at == t0 + 5min);  // its recorded due time, not the restart's
     CHECK(b.relay->interrupted_attempts() == 0);
+}
+
+TEST_CASE("scheduler: live, a compaction due while an fdatasync runs follows it on the sync thread", "[scheduler][spool]") {
+    // Before, a message that finished while a commit's fdatasync ran skipped compaction (it ran on
+    // the loop, and not while the log's descriptor was being synced); now it waits for the slot.
+    TempDir spool_dir;
+    gw::SpoolLimits limits;
+    limits.compact_min_dead_bytes = 1;  // every finished message makes a compaction due
+    auto opened = gw::Spool::open(spool_dir.path(), limits);
+    REQUIRE(opened);
+    gw::Spool& spool = **opened;
+    const auto opening = spool.compactions();
+    asio::io_context io;
+    RealClock clock;
+    ScriptedAgent agent(io.get_executor(), clock);
+    agent.duration = 0s;
+    auto settings = Bench::defaults();
+    settings.mailboxes = spool_dir.path() / "mailboxes";
+    auto p = gw::load_named_policy("accurate");
+    REQUIRE(p);
+    gw::Relay relay(io.get_executor(), clock, agent, settings, std::move(p).value());
+    relay.recover(spool);
+    relay.start();
+    // As intake does: accept, then commit before the 250. Each delivery is done at once, so each
+    // message finishes while an fdatasync is on its way.
+    std::vector<std::optional<std::optional<gw::SpoolError>>> commits(3);
+    for (auto& c : commits) {
+        auto a = relay.accept(gw::Envelope{"a@docomo.ne.jp", {"x@fine.example"}}, "Subject: t\r\n\r\nhi\r\n");
+        REQUIRE(a);
+        relaylab::spawn(io.get_executor(), relay.commit(a->commit), [&c](std::optional<gw::SpoolError> e) { c = e; });
+    }
+    auto settled = [&] {
+        return relay.idle() && !relay.compacting() &&
+               std::all_of(commits.begin(), commits.end(), [](const auto& c) { return c.has_value(); });
+    };
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!settled() && std::chrono::steady_clock::now() < until) io.run_one_for(100ms);
+    REQUIRE(settled());
+    for (const auto& c : commits) CHECK_FALSE(*c);
+    CHECK(agent.calls.size() == 3);
+    CHECK(spool.compactions() > opening);
+    CHECK_FALSE(spool.wants_compaction());  // nothing finished is left in the log
+    CHECK(relay.spool_errors() == 0);
+    CHECK(spool.durable() == spool.appended());
+    relay.stop();
+    io.poll();
+
+    auto r = gw::read_spool(spool_dir.path());
+    REQUIRE_FALSE(r.error);
+    CHECK(r.replay.live.empty());
+    CHECK(r.replay.max_id == 3);
+    CHECK(r.replay.dropped_tail_bytes == 0);
 }

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <optional>
+#include <thread>
 #include <sstream>
 
 using namespace relaylab;
@@ -246,4 +248,50 @@ TEST_CASE("commit syncs once for everything appended before it", "[spool]") {
     REQUIRE_FALSE(s.commit(b.sequence));  // already durable: the first commit covered it
     CHECK(s.syncs() == syncs + 1);
     CHECK(s.durable() == b.sequence);
+}
+
+TEST_CASE("compaction in steps: the rewrite on another thread, the records appended meanwhile kept", "[spool]") {
+    test::TempDir d("relaylab-spool");
+    SpoolLimits limits;
+    limits.compact_min_dead_bytes = 1;
+    auto opened = Spool::open(d.path(), limits);
+    REQUIRE(opened);
+    Spool& s = **opened;
+    for (MessageId id = 1; id <= 3; ++id) REQUIRE_FALSE(s.append_message(message(id, "a@x", {"b@y"}, "x\r\n")).error);
+    s.append_event(2, SpoolEvent{SpoolEventKind::Delivered, t0, 0, 1, {}});
+    s.append_event(2, SpoolEvent{SpoolEventKind::Finished, t0, 0, 0, {}});
+    REQUIRE(s.wants_compaction());
+    const auto ticket = s.begin_compaction();
+    CHECK_FALSE(s.wants_compaction());  // one at a time
+    // While the rewrite runs elsewhere, the owner goes on appending: a new message, a state change
+    // of a live one, and the end of another.
+    REQUIRE_FALSE(s.append_message(message(4, "a@x", {"b@y"}, "four\r\n")).error);
+    REQUIRE_FALSE(s.append_event(1, SpoolEvent{SpoolEventKind::Deferred, t0 + 1s, 0, 1, t0 + 10min}).error);
+    REQUIRE_FALSE(s.append_event(3, SpoolEvent{SpoolEventKind::Finished, t0 + 1s, 0, 0, {}}).error);
+    std::optional<Result<Spool::CompactedLog, SpoolError>> compacted;
+    std::thread rewrite([&] { compacted.emplace(Spool::compact_log(ticket)); });
+    rewrite.join();
+    REQUIRE(compacted);
+    REQUIRE(compacted->ok());
+    auto sync = s.end_compaction(std::move(*compacted));
+    REQUIRE(sync);
+    CHECK(sync->directory == d.path());  // the rename is made durable with the switch's sync
+    REQUIRE_FALSE(s.end_sync(*sync, Spool::run_sync(*sync)));
+    CHECK(s.durable() == s.appended());
+    CHECK(s.compactions() == 2);  // open's, and this one
+    // Appends go to the new log.
+    REQUIRE_FALSE(s.append_event(4, SpoolEvent{SpoolEventKind::Deferred, t0 + 2s, 0, 1, t0 + 20min}).error);
+
+    auto r = read_spool(d.path());
+    REQUIRE_FALSE(r.error);
+    CHECK(r.replay.dropped_tail_bytes == 0);
+    // I, M1, M3 (live when the rewrite began), then the tail: M4, D1, F3; then D4. Message 2 is gone.
+    CHECK(r.replay.records == 7);
+    CHECK(r.replay.max_id == 4);
+    REQUIRE(r.replay.live.size() == 2);
+    REQUIRE(r.replay.live.count(1) == 1);
+    CHECK(r.replay.live.at(1).message.recipients[0].due == t0 + 10min);
+    REQUIRE(r.replay.live.count(4) == 1);
+    CHECK(r.replay.live.at(4).message.content == "four\r\n");
+    CHECK(r.replay.live.at(4).message.recipients[0].due == t0 + 20min);
 }
