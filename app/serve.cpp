@@ -360,8 +360,8 @@ int serve_main(int argc, char** argv) {
         std::cerr << "relaylab serve: stopped (" << drain.how() << "; " << relay.queue().messages()
                   << " messages still queued, " << (spool ? "kept in the spool" : "lost: no spool");
         if (relay.notices_pending())
-            std::cerr << "; " << relay.notices_pending() << " notices never written (" << relay.notice_errors()
-                      << " Maildir errors), lost";
+            std::cerr << "; " << relay.notices_pending() << " notices not yet written (" << relay.notice_errors()
+                      << " Maildir errors), " << (spool ? "kept in the spool" : "lost: no spool");
         std::cerr << ")\n";
     } catch (const std::exception& e) {
         std::cerr << "relaylab serve: " << e.what() << "\n";

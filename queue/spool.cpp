@@ -73,6 +73,7 @@ std::string_view to_string(SpoolEventKind k) {
     case SpoolEventKind::Deleted: return "deleted";
     case SpoolEventKind::Finished: return "finished";
     case SpoolEventKind::IdFloor: return "id-floor";
+    case SpoolEventKind::NoticePending: return "notice-pending";
     }
     return "?";
 }
@@ -157,6 +158,54 @@ std::string message_payload(const QueuedMessage& m) {
     return p;
 }
 
+std::string notice_payload(const SpooledNotice& n) {
+    std::string p = "P " + std::to_string(n.id) + " " + std::to_string(millis(n.at)) + " " + std::to_string(n.recipient) +
+                    " " + std::to_string(n.attempts) + " " + static_cast<char>(n.written) + " " +
+                    std::to_string(n.sequence);
+    put_field(p, n.handset);
+    put_field(p, n.subject);
+    put_field(p, n.body);
+    put_field(p, n.claims);
+    p += " " + std::to_string(n.bytes.size()) + "\n";
+    p += n.bytes;
+    return p;
+}
+
+std::optional<SpooledNotice> parse_notice(std::string_view payload) {
+    auto nl = payload.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    auto f = split_fields(payload.substr(0, nl));
+    if (f.size() != 12 || f[5].size() != 1) return std::nullopt;
+    SpooledNotice n;
+    auto id = number<MessageId>(f[1]);
+    auto at = number<std::int64_t>(f[2]);
+    auto rcpt = number<std::size_t>(f[3]);
+    auto attempts = number<unsigned>(f[4]);
+    auto seq = number<std::uint64_t>(f[6]);
+    auto handset = decode_field(f[7]);
+    auto subject = decode_field(f[8]);
+    auto body = decode_field(f[9]);
+    auto claims = decode_field(f[10]);
+    auto len = number<std::size_t>(f[11]);
+    const auto written = static_cast<SpoolEventKind>(f[5][0]);
+    if (!id || !*id || !at || !rcpt || !attempts || !seq || !handset || !subject || !body || !claims || !len ||
+        *len != payload.size() - nl - 1 ||
+        (written != SpoolEventKind::FailureNotice && written != SpoolEventKind::DelayNotice))
+        return std::nullopt;
+    n.id = *id;
+    n.at = from_millis(*at);
+    n.recipient = *rcpt;
+    n.attempts = *attempts;
+    n.written = written;
+    n.sequence = *seq;
+    n.handset = std::move(*handset);
+    n.subject = std::move(*subject);
+    n.body = std::move(*body);
+    n.claims = std::move(*claims);
+    n.bytes = std::string(payload.substr(nl + 1));
+    return n;
+}
+
 std::string event_payload(MessageId id, const SpoolEvent& e) {
     std::string p(1, static_cast<char>(e.kind));
     p += " " + std::to_string(id) + " " + std::to_string(millis(e.at)) + " " + std::to_string(e.recipient) + " " +
@@ -184,6 +233,7 @@ bool is_event_kind(char c) {
 struct RecordSpan {
     MessageId id;
     std::size_t begin, end;
+    std::optional<SpooledNoticeKey> notice;  // a P record: kept while its notice is pending
 };
 
 std::optional<SpooledMessage> parse_message(std::string_view payload) {
@@ -294,7 +344,23 @@ SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector
         pos = body + *len + 1;
         ++out.records;
         MessageId id = 0;
-        if (payload[0] == 'M') {
+        std::optional<SpooledNoticeKey> notice_key;
+        if (payload[0] == 'P') {
+            auto n = parse_notice(payload);
+            if (!n) break;
+            id = n->id;
+            out.max_id = std::max(out.max_id, id);
+            notice_key = key_of(*n);
+            auto it = out.live.find(id);
+            if (it != out.live.end()) {
+                it->second.bytes += pos - start;
+                it->second.history.push_back(SpoolEvent{SpoolEventKind::NoticePending, n->at, n->recipient, 0, {}});
+                // A delay warning on its way counts as given: a restart must not warn twice.
+                auto& rs = it->second.message.recipients;
+                if (n->written == SpoolEventKind::DelayNotice && n->recipient < rs.size()) rs[n->recipient].warned = true;
+            }
+            out.notices.insert_or_assign(*notice_key, std::move(*n));
+        } else if (payload[0] == 'M') {
             auto m = parse_message(payload);
             if (!m) break;
             id = m->message.id;
@@ -306,13 +372,16 @@ SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector
             if (!e) break;
             id = e->first;
             out.max_id = std::max(out.max_id, id);
+            const SpoolEvent& ev = e->second;
+            if (ev.kind == SpoolEventKind::FailureNotice || ev.kind == SpoolEventKind::DelayNotice)
+                out.notices.erase(SpooledNoticeKey{id, ev.recipient, ev.kind});  // written: no longer pending
             auto it = out.live.find(id);
             if (it != out.live.end()) {
                 it->second.bytes += pos - start;
                 if (!apply(it->second, e->second)) out.live.erase(it);
             }
         }
-        if (spans) spans->push_back({id, start, pos});
+        if (spans) spans->push_back({id, start, pos, notice_key});
     }
     out.dropped_tail_bytes = data.size() - pos;
     // A crash mid-attempt leaves InFlight: the attempt's result is unknown, so try again at once.
@@ -512,7 +581,8 @@ Result<Spool::CompactedLog, SpoolError> Spool::compact_log(const CompactionTicke
     std::string fresh(kSpoolMagic);
     if (r.max_id) fresh += frame_record(event_payload(r.max_id, SpoolEvent{SpoolEventKind::IdFloor, {}, 0, 0, {}}));
     for (const auto& sp : spans)
-        if (r.live.count(sp.id)) fresh.append(data, sp.begin, sp.end - sp.begin);
+        if (r.live.count(sp.id) || (sp.notice && r.notices.count(*sp.notice)))
+            fresh.append(data, sp.begin, sp.end - sp.begin);
 
     fs::path tmp = ticket.dir / (std::string(kSpoolLogName) + ".tmp");
     out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -593,6 +663,8 @@ void Spool::account(MessageId id, std::uint64_t bytes, bool finishes) {
 }
 
 Spool::Appended Spool::append_message(const QueuedMessage& m) { return append(m.id, message_payload(m), false); }
+
+Spool::Appended Spool::append_notice(const SpooledNotice& n) { return append(n.id, notice_payload(n), false); }
 
 Spool::Appended Spool::append_event(MessageId id, const SpoolEvent& e) {
     bool finishes = e.kind == SpoolEventKind::Finished || e.kind == SpoolEventKind::Deleted;

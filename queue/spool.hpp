@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace relaylab::gw {
@@ -72,6 +73,7 @@ enum class SpoolEventKind : char {
     Deleted = 'X',
     Finished = 'F',
     IdFloor = 'I',  // written by compaction: ids up to this one were used (never reuse a queue id)
+    NoticePending = 'P',  // a handset notice not yet written: its rendered bytes (SpooledNotice)
 };
 std::string_view to_string(SpoolEventKind k);
 
@@ -82,6 +84,25 @@ struct SpoolEvent {
     unsigned attempts = 0;       // after this event (Deferred, Delivered, Bounced, Expired)
     TimePoint due{};             // Deferred: next attempt
 };
+
+// A handset notice whose Maildir write failed (bounce/notice_writer), kept so that a restart tries
+// it again: the rendered message, and what its log line and its "written" record need. Recorded
+// before the recipient's B/E (or on a delay warning), and pending until the N or W record of the
+// same message, recipient and kind follows, which is appended only once the file is in new/. It
+// outlives its message's F record: compaction keeps it while it is pending.
+struct SpooledNotice {
+    MessageId id = 0;
+    std::size_t recipient = 0;
+    SpoolEventKind written = SpoolEventKind::FailureNotice;  // the record that will say it was written: N or W
+    unsigned attempts = 0;                                   // that record's attempts
+    TimePoint at{};                                          // when it was made
+    std::uint64_t sequence = 0;                              // its Maildir file name's sequence
+    std::string handset, subject, body;
+    std::string claims;  // the cause the words claim, as bounce names it
+    std::string bytes;   // the complete RFC 5322 notice
+};
+using SpooledNoticeKey = std::tuple<MessageId, std::size_t, SpoolEventKind>;  // id, recipient, N or W
+inline SpooledNoticeKey key_of(const SpooledNotice& n) { return {n.id, n.recipient, n.written}; }
 
 struct SpooledMessage {
     QueuedMessage message;            // state as replayed; InFlight never appears (see interrupted)
@@ -94,6 +115,7 @@ struct SpooledMessage {
 
 struct SpoolReplay {
     std::map<MessageId, SpooledMessage> live;  // not finished, not deleted
+    std::map<SpooledNoticeKey, SpooledNotice> notices;  // pending: P without its N or W
     MessageId max_id = 0;                      // highest id ever seen, live or not
     std::uint64_t records = 0;
     std::uint64_t dropped_tail_bytes = 0;      // a torn or corrupt tail, ignored
@@ -135,6 +157,7 @@ public:
     };
     Appended append_message(const QueuedMessage& m);
     Appended append_event(MessageId id, const SpoolEvent& e);
+    Appended append_notice(const SpooledNotice& n);
 
     // Makes every record up to `sequence` durable; one fdatasync covers all records appended so far
     // (group commit). No-op when already durable.

@@ -66,7 +66,10 @@ Relay::Relay(asio::any_io_executor ex, Clock& clock, std::unique_ptr<DeliveryAge
       own_agent_(std::move(own)),
       agent_(agent ? *agent : *own_agent_),
       notices_(clock, notice_settings(settings_), std::move(policy), events,
-               [this](MessageId id, const SpoolEvent& e) { record(id, e); }),
+               [this](MessageId id, const SpoolEvent& e) { record(id, e); },
+               [this](const SpooledNotice& n) {
+                   if (spool_ && spool_->append_notice(n).error) ++spool_errors_;
+               }),
       admin_(std::make_unique<QueueAdmin>(*this)),
       wake_(ex, clock) {}
 
@@ -95,6 +98,8 @@ std::size_t Relay::recover(Spool& spool) {
         interrupted_ += s.interrupted;
     }
     queue_.restore_next_id(r.max_id);
+    // Notices a stop left pending: tried again at once, in the words they were made with.
+    for (const auto& [key, n] : r.notices) notices_.restore(n);
     wake();
     return r.live.size();
 }

@@ -58,8 +58,9 @@ public:
     // Stops taking jobs; deliveries in flight finish. The loop ends at its next wake-up.
     void stop();
 
-    // Takes the spool's live messages into the queue (a restart resumes where it stopped); from
-    // then on every accepted message and recipient state change is written to it. Call before
+    // Takes the spool's live messages into the queue (a restart resumes where it stopped) and its
+    // pending handset notices into the notice writer; from then on every accepted message,
+    // recipient state change and notice that could not be written is recorded in it. Call before
     // start(). Returns the number of messages recovered.
     std::size_t recover(Spool& spool);
 

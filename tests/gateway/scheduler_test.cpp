@@ -119,9 +119,10 @@ struct Events final : gw::EventSink {
 // The scheduler and its world, members in an order that tears down safely (the clock outlives
 // the timers, the relay outlives nothing that points into it).
 struct Bench {
-    explicit Bench(gw::RelaySettings s = defaults(), std::string policy = "accurate")
+    // `mailboxes`: the handsets' Maildirs (default: a directory of the bench's own).
+    explicit Bench(gw::RelaySettings s = defaults(), std::string policy = "accurate", std::filesystem::path mailboxes = {})
         : settings(std::move(s)) {
-        settings.mailboxes = dir.path() / "mailboxes";
+        settings.mailboxes = mailboxes.empty() ? dir.path() / "mailboxes" : mailboxes;
         auto p = gw::load_named_policy(policy);
         REQUIRE(p);
         relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(p).value(), &events);
@@ -440,4 +441,87 @@ TEST_CASE("scheduler: live, a compaction due while an fdatasync runs follows it 
     CHECK(r.replay.live.empty());
     CHECK(r.replay.max_id == 3);
     CHECK(r.replay.dropped_tail_bytes == 0);
+}
+
+TEST_CASE("scheduler: a notice pending at a stop is written once after the restart", "[scheduler][spool]") {
+    TempDir spool_dir, maildirs;
+    const auto mailboxes = maildirs.path() / "mailboxes";
+    const auto blocked = mailboxes / "a@docomo.ne.jp";  // a file where the handset's Maildir goes
+    std::filesystem::create_directories(mailboxes);
+    { std::ofstream(blocked) << "not a Maildir"; }
+    auto notices_on_disk = [&] {
+        std::size_t n = 0;
+        if (std::filesystem::is_directory(blocked / "new"))
+            for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(blocked / "new")) ++n;
+        return n;
+    };
+    gw::MessageId bounced = 0;
+    {
+        auto opened = gw::Spool::open(spool_dir.path());
+        REQUIRE(opened);
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.agent.duration = 0s;
+        b.agent.script["x@isp.example"] = {Answer::Bounce};
+        b.relay->recover(**opened);
+        b.relay->start();
+        bounced = b.submit("a@docomo.ne.jp", {"x@isp.example"});
+        b.run_for(1min);
+        REQUIRE(b.events.of<gw::NoticeFailed>().size() == 1);
+        CHECK(b.relay->notices_pending() == 1);
+        CHECK(b.relay->queue().messages() == 0);  // the message is finished: only the notice is left
+        b.relay->stop();
+    }
+    // The stop left the notice on disk, pending (its message's records are gone).
+    {
+        auto r = gw::read_spool(spool_dir.path());
+        REQUIRE_FALSE(r.error);
+        CHECK(r.replay.live.empty());
+        REQUIRE(r.replay.notices.size() == 1);
+        const auto& kept = r.replay.notices.begin()->second;
+        CHECK(kept.id == bounced);
+        CHECK(kept.written == gw::SpoolEventKind::FailureNotice);
+        CHECK(kept.handset == "a@docomo.ne.jp");
+        CHECK(kept.bytes.find("multipart/report") != std::string::npos);
+        // Kept before the recipient's failure was recorded: no B without its notice on disk.
+        const std::string log = test::read_file(spool_dir.path() / gw::kSpoolLogName);
+        const auto p = log.find("\nP " + std::to_string(bounced) + " ");
+        const auto b = log.find("\nB " + std::to_string(bounced) + " ");
+        REQUIRE(p != std::string::npos);
+        REQUIRE(b != std::string::npos);
+        CHECK(p < b);
+    }
+    std::filesystem::remove(blocked);  // the Maildir is writable again
+    std::string written_bytes;
+    {
+        auto opened = gw::Spool::open(spool_dir.path());  // a restart (and its compaction)
+        REQUIRE(opened);
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.clock.advance_to(t0 + 10min);
+        CHECK(b.relay->recover(**opened) == 0);
+        CHECK(b.relay->notices_pending() == 1);
+        b.relay->start();
+        REQUIRE(b.run_until_idle());
+        auto written = b.events.of<gw::NoticeWritten>();
+        REQUIRE(written.size() == 1);
+        CHECK(written[0].second.id == bounced);
+        CHECK(written[0].second.kind == gw::NoticeKind::Failure);
+        CHECK(b.agent.calls.empty());  // nothing is delivered again
+        CHECK(notices_on_disk() == 1);
+        written_bytes = test::read_file(written[0].second.path);
+    }
+    CHECK(written_bytes.find("x@isp.example") != std::string::npos);
+    // Written means recorded: a third start finds nothing pending and writes nothing more.
+    {
+        auto opened = gw::Spool::open(spool_dir.path());
+        REQUIRE(opened);
+        CHECK((*opened)->recovered().notices.empty());
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.clock.advance_to(t0 + 20min);
+        b.relay->recover(**opened);
+        CHECK(b.relay->notices_pending() == 0);
+        b.relay->start();
+        b.run_for(1h);
+        CHECK(b.events.of<gw::NoticeWritten>().empty());
+    }
+    CHECK(notices_on_disk() == 1);
 }

@@ -295,3 +295,52 @@ TEST_CASE("compaction in steps: the rewrite on another thread, the records appen
     CHECK(r.replay.live.at(4).message.content == "four\r\n");
     CHECK(r.replay.live.at(4).message.recipients[0].due == t0 + 20min);
 }
+
+TEST_CASE("a pending notice's record: read back byte for byte, kept past its message until written", "[spool]") {
+    test::TempDir d("relaylab-spool");
+    SpooledNotice n;
+    n.id = 1;
+    n.recipient = 0;
+    n.written = SpoolEventKind::FailureNotice;
+    n.attempts = 1;
+    n.at = t0 + 5s;
+    n.sequence = 3;
+    n.handset = "p..q.@docomo.ne.jp";
+    n.subject = "送信メールエラー";
+    n.body = "ホストが見つかりません。\n100% sure";
+    n.claims = "host_unknown";
+    n.bytes = "Subject: x\r\n\r\nline one\r\n\r\n1234 deadbeef\nnot a record\r\n";
+    {
+        auto opened = Spool::open(d.path());
+        REQUIRE(opened);
+        Spool& s = **opened;
+        REQUIRE_FALSE(s.append_message(message(1, n.handset, {"x@isp.example"}, "Subject: x\r\n\r\nhi\r\n")).error);
+        REQUIRE_FALSE(s.append_notice(n).error);
+        s.append_event(1, SpoolEvent{SpoolEventKind::Bounced, t0 + 5s, 0, 1, {}});
+        s.append_event(1, SpoolEvent{SpoolEventKind::Finished, t0 + 5s, 0, 0, {}});
+    }
+    {
+        auto opened = Spool::open(d.path());  // compacts: the message goes, its pending notice stays
+        REQUIRE(opened);
+        const auto& r = (*opened)->recovered();
+        CHECK(r.live.empty());
+        REQUIRE(r.notices.size() == 1);
+        const SpooledNotice& got = r.notices.begin()->second;
+        CHECK(key_of(got) == key_of(n));
+        CHECK(got.at == n.at);
+        CHECK(got.attempts == 1);
+        CHECK(got.sequence == 3);
+        CHECK(got.handset == n.handset);
+        CHECK(got.subject == n.subject);
+        CHECK(got.body == n.body);
+        CHECK(got.claims == n.claims);
+        CHECK(got.bytes == n.bytes);
+        // Written: the N record of the same message and recipient.
+        (*opened)->append_event(1, SpoolEvent{SpoolEventKind::FailureNotice, t0 + 1min, 0, 1, {}});
+    }
+    auto opened = Spool::open(d.path());
+    REQUIRE(opened);
+    CHECK((*opened)->recovered().notices.empty());
+    CHECK(read_spool(d.path()).replay.notices.empty());
+    CHECK(test::read_file(log_of(d)).find(n.bytes) == std::string::npos);  // compacted away
+}
