@@ -610,11 +610,11 @@ Result<Spool::SyncTicket, SpoolError> Spool::end_compaction(Result<CompactedLog,
         if (durable_ > compaction_upto_ && ::fdatasync(c.fd) != 0) return Failure{error_of(SpoolErrorKind::DataSync, tmp)};
     }
     if (::rename(tmp.c_str(), log.c_str()) != 0) return Failure{error_of(SpoolErrorKind::Rename, log)};
+    directory_unsynced_ = true;
     int afd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (afd < 0) return Failure{error_of(SpoolErrorKind::Open, log)};
     if (fd_ >= 0) ::close(fd_);
     fd_ = afd;
-    directory_unsynced_ = true;
     ++compactions_;
     live_bytes_.clear();
     live_total_ = 0;

@@ -153,7 +153,11 @@ asio::awaitable<std::optional<SpoolError>> Relay::commit(std::uint64_t sequence)
     if (!spool_ || sequence == 0) co_return std::nullopt;
     if (clock_.is_virtual()) co_return commit_now(sequence);
     co_await take_sync_slot();
-    if (sequence <= spool_->durable() || spool_->sync_failed()) {
+    if (sequence <= spool_->durable()) {  // the sync (or compaction) before covered it
+        release_sync_slot();
+        co_return std::nullopt;
+    }
+    if (spool_->sync_failed()) {
         release_sync_slot();
         co_return spool_->sync_failed();
     }
