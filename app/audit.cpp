@@ -48,20 +48,20 @@ int audit_main(int argc, char** argv) {
     }
     auto loaded = gw::load_named_policy(policy_name);
     if (!loaded) {
-        std::cerr << "relaylab audit: " << loaded.error->message() << "\n";
+        std::cerr << "relaylab audit: " << loaded.error().message() << "\n";
         return exit_usage;
     }
     diag::AuditSettings settings;
     settings.language = *lang;
     std::vector<diag::AuditRow> rows;
     for (const auto& c : diag::failure_catalogue())
-        if (only.empty() || c.id == only) rows.push_back(diag::run_case(c, *loaded.policy, settings));
+        if (only.empty() || c.id == only) rows.push_back(diag::run_case(c, *loaded, settings));
     if (rows.empty()) {
         std::cerr << "relaylab audit: no catalogue case \"" << only << "\"\n";
         return exit_usage;
     }
-    if (vm.count("json")) std::cout << json_text(diag::to_json(rows, loaded.policy->name), 2) << "\n";
-    else std::cout << diag::render_table(rows, loaded.policy->name);
+    if (vm.count("json")) std::cout << json_text(diag::to_json(rows, loaded->name), 2) << "\n";
+    else std::cout << diag::render_table(rows, loaded->name);
     return diag::audit_failed(rows) ? exit_failed : exit_ok;
 }
 

@@ -78,24 +78,26 @@ int ask_daemon(const std::string& spool, const gw::ControlCommand& command) {
     relaylab::spawn(io.get_executor(), gw::ask_control_socket(clock, socket, command),
                     [&](gw::ControlReply r) { reply = std::move(r); });
     io.run();
-    if (!reply || reply->failure) {
+    if (!reply || !*reply) {
         std::cerr << "relaylab queue: spool " << spool << " is held by another process that does not answer on "
                   << socket.string();
-        if (reply && reply->failure) {
-            std::cerr << " (" << gw::to_string(*reply->failure);
-            if (reply->system_error) std::cerr << ": " << std::strerror(reply->system_error);
+        if (reply) {
+            const gw::ControlFailure& failure = reply->error();
+            std::cerr << " (" << gw::to_string(failure.kind);
+            if (failure.system_error) std::cerr << ": " << std::strerror(failure.system_error);
             std::cerr << ")";
         }
         std::cerr << "\n";
         return exit_failed;
     }
-    if (reply->answer.ok()) {
-        std::cout << reply->line << "\n";
+    const gw::ControlReceived& received = reply->value();
+    if (received.answer.ok()) {
+        std::cout << received.line << "\n";
         return exit_ok;
     }
     std::string sent = gw::control_command_line(command);
     sent.pop_back();  // its LF
-    std::cerr << "relaylab queue: " << sent << ": " << reply->line << "\n";
+    std::cerr << "relaylab queue: " << sent << ": " << received.line << "\n";
     return exit_failed;
 }
 
@@ -108,8 +110,8 @@ int edit_queue(const std::string& spool, const gw::ControlCommand& command) {
     switch (command.verb) {
     case gw::ControlVerb::RetryAll: {
         auto edit = gw::force_retry_all(spool, now);
-        err = edit.error;
-        affected = edit.affected;
+        if (edit) affected = *edit;
+        else err = edit.error();
         break;
     }
     case gw::ControlVerb::Retry: err = gw::force_retry(spool, command.id, now); break;

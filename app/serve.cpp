@@ -158,8 +158,8 @@ private:
             return failed(before, std::string("config: ") + e.what());
         }
         auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(file_).parent_path());
-        if (!policy) return failed(before, "policy " + cfg.policy + ": " + policy.error->message());
-        relay_.set_policy(std::move(*policy.policy));
+        if (!policy) return failed(before, "policy " + cfg.policy + ": " + policy.error().message());
+        relay_.set_policy(std::move(policy).value());
         nlohmann::json now = gw::config_to_json(cfg), others = now;
         others["policy"] = before;
         const bool restart_keys = others != running_;
@@ -250,7 +250,7 @@ int serve_main(int argc, char** argv) {
     }
     auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(config_file).parent_path());
     if (!policy) {
-        std::cerr << "relaylab serve: policy: " << policy.error->message() << "\n";
+        std::cerr << "relaylab serve: policy: " << policy.error().message() << "\n";
         return exit_usage;
     }
     relay_settings.process_id = static_cast<long>(::getpid());
@@ -275,15 +275,15 @@ int serve_main(int argc, char** argv) {
     if (!cfg.spool) std::cerr << "relaylab serve: warning: spool is off (memory-only): a stop loses every queued message\n";
     if (cfg.spool) {
         auto opened = gw::Spool::open(*cfg.spool);
-        if (opened.error) {
-            std::cerr << "relaylab serve: spool: " << opened.error->str() << "\n";
+        if (!opened) {
+            std::cerr << "relaylab serve: spool: " << opened.error().str() << "\n";
             return exit_failed;
         }
-        spool = std::move(opened.spool);
+        spool = std::move(opened).value();
     }
     try {
         dns::Resolver resolver(io.get_executor(), clock, gw::resolver_config(cfg));
-        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(*policy.policy), rng,
+        gw::Relay relay(io.get_executor(), clock, resolver, relay_settings, std::move(policy).value(), rng,
                         metrics_setup->sink(&journal));
         if (spool) {
             auto n = relay.recover(*spool);
@@ -308,7 +308,16 @@ int serve_main(int argc, char** argv) {
                 return exit_failed;
             }
         }
-        gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port);
+        // A spool failure that made intake answer 451 goes to the log with its cause (the handset
+        // hears only "451 4.3.0 Error: queue file write error").
+        auto intake_warning = [&](const std::string& line) {
+            if (cfg.log_json)
+                log << json_text({{"time", format_time(clock.now())}, {"event", "warning"}, {"text", line}}) << "\n";
+            else
+                log << format_time(clock.now()) << " relaylab/smtpd: " << line << "\n";
+            log.flush();
+        };
+        gw::Intake door(io.get_executor(), clock, relay, intake_settings, intake->host, intake->port, intake_warning);
         relay.start();
         // Training (docs/training.md): the start-up DNS check, and SIGHUP's policy reload.
         check_dns_at_start(io, resolver, rng);
@@ -351,8 +360,8 @@ int serve_main(int argc, char** argv) {
         std::cerr << "relaylab serve: stopped (" << drain.how() << "; " << relay.queue().messages()
                   << " messages still queued, " << (spool ? "kept in the spool" : "lost: no spool");
         if (relay.notices_pending())
-            std::cerr << "; " << relay.notices_pending() << " notices never written (" << relay.notice_errors()
-                      << " Maildir errors), lost";
+            std::cerr << "; " << relay.notices_pending() << " notices not yet written (" << relay.notice_errors()
+                      << " Maildir errors), " << (spool ? "kept in the spool" : "lost: no spool");
         std::cerr << ")\n";
     } catch (const std::exception& e) {
         std::cerr << "relaylab serve: " << e.what() << "\n";
@@ -373,7 +382,7 @@ int config_main(int argc, char** argv) {
         try {
             auto cfg = gw::read_config(JsonSource::load(argv[2]));
             auto policy = gw::load_named_policy(cfg.policy, std::filesystem::path(argv[2]).parent_path());
-            if (!policy) throw std::runtime_error("policy: " + policy.error->message());
+            if (!policy) throw std::runtime_error("policy: " + policy.error().message());
             std::cout << json_text(gw::config_to_json(cfg), 2) << "\n";
             return exit_ok;
         } catch (const std::exception& e) {

@@ -45,12 +45,7 @@ int sync_directory(const std::filesystem::path& p) {
     return rc;
 }
 
-MaildirDelivery failed(MaildirError e, int err) {
-    MaildirDelivery d;
-    d.error = e;
-    d.system_error = err;
-    return d;
-}
+MaildirDelivery failed(MaildirError e, int err) { return Failure{MaildirFailure{e, err, {}}}; }
 
 }  // namespace
 
@@ -102,7 +97,6 @@ std::string maildir_file_name(const MaildirFileName& n) {
 
 std::string_view to_string(MaildirError e) {
     switch (e) {
-    case MaildirError::None: return "none";
     case MaildirError::CreateDirectory: return "create_directory";
     case MaildirError::OpenTemporary: return "open_temporary";
     case MaildirError::Write: return "write";
@@ -110,7 +104,7 @@ std::string_view to_string(MaildirError e) {
     case MaildirError::AlreadyDelivered: return "already_delivered";
     case MaildirError::Link: return "link";
     }
-    return "none";
+    return "?";
 }
 
 MaildirDelivery deliver_to_maildir(const std::filesystem::path& mailboxes, std::string_view address,
@@ -155,13 +149,9 @@ MaildirDelivery deliver_to_maildir(const std::filesystem::path& mailboxes, std::
         return failed(err == EEXIST ? MaildirError::AlreadyDelivered : MaildirError::Link, err);
     }
     ::unlink(tmp.c_str());
-    MaildirDelivery d;
-    d.path = dest;  // present even if the directory sync below fails: the file is in new/
-    if (int err = sync_directory(box / "new")) {
-        d.error = MaildirError::Sync;
-        d.system_error = err;
-    }
-    return d;
+    // The path goes with a failed sync too: the file is in new/, only its durability is unknown.
+    if (int err = sync_directory(box / "new")) return Failure{MaildirFailure{MaildirError::Sync, err, dest}};
+    return dest;
 }
 
 }  // namespace relaylab::gw

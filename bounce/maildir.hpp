@@ -4,6 +4,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
+#include "result/result.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,7 +34,6 @@ struct MaildirFileName {
 std::string maildir_file_name(const MaildirFileName& name);
 
 enum class MaildirError {
-    None,
     CreateDirectory,  // mailboxes root, the mailbox or tmp/new/cur could not be made
     OpenTemporary,    // tmp/<name> could not be created (or already existed)
     Write,
@@ -43,12 +43,15 @@ enum class MaildirError {
 };
 std::string_view to_string(MaildirError e);
 
-struct MaildirDelivery {
-    MaildirError error = MaildirError::None;
-    int system_error = 0;           // errno of the failing call
-    std::filesystem::path path;     // the file in new/ when error == None
-    bool ok() const { return error == MaildirError::None; }
+struct MaildirFailure {
+    MaildirError kind = MaildirError::CreateDirectory;
+    int system_error = 0;        // errno of the failing call
+    // Set only when the file did reach new/ but new/ could not be fsynced (kind Sync): the notice
+    // may be there, or may vanish in a crash; the caller decides (the notice writer tries again).
+    std::filesystem::path path;
 };
+// The file in new/, or why it is not there.
+using MaildirDelivery = Result<std::filesystem::path, MaildirFailure>;
 
 // Writes tmp/<unique>, fsyncs it, links it into new/ (never replacing a file there), removes the
 // tmp name and fsyncs new/ (maildir(5): a message appears in new/ complete or not at all).

@@ -16,12 +16,14 @@ std::string header_section(std::string_view message) {
     return std::string(message);
 }
 
-NoticeWriter::NoticeWriter(Clock& clock, NoticeSettings settings, Policy policy, EventSink* events, Recorder recorder)
+NoticeWriter::NoticeWriter(Clock& clock, NoticeSettings settings, Policy policy, EventSink* events, Recorder recorder,
+                           Keeper keeper)
     : clock_(clock),
       settings_(std::move(settings)),
       policy_(std::move(policy)),
       events_(events),
-      recorder_(std::move(recorder)) {}
+      recorder_(std::move(recorder)),
+      keeper_(std::move(keeper)) {}
 
 void NoticeWriter::write(const QueuedMessage& msg, const std::vector<ClassifiedOutcome>& failed,
                          const std::vector<std::size_t>& indices, NoticeKind kind,
@@ -76,8 +78,31 @@ void NoticeWriter::write(const QueuedMessage& msg, const std::vector<ClassifiedO
             p.records.push_back(SpoolEvent{record_kind, now, idx, attempts, {}});
         }
         p.backoff = settings_.min_backoff;
-        if (!try_write(p, later)) pending_.push_back(std::move(p));
+        if (try_write(p, later)) continue;
+        // Kept on disk before the caller records the failure, so that a restart finds it.
+        if (keeper_ && p.records.size() == 1) {
+            const SpoolEvent& r = p.records.front();
+            keeper_(SpooledNotice{p.id, r.recipient, r.kind, r.attempts, now, p.sequence, p.handset, p.subject,
+                                  p.body, std::string(to_string(p.claims)), p.bytes});
+        }
+        pending_.push_back(std::move(p));
     }
+}
+
+void NoticeWriter::restore(const SpooledNotice& notice) {
+    Pending p;
+    p.id = notice.id;
+    p.handset = notice.handset;
+    p.kind = notice.written == SpoolEventKind::DelayNotice ? NoticeKind::Delay : NoticeKind::Failure;
+    p.bytes = notice.bytes;
+    p.sequence = notice.sequence;
+    p.subject = notice.subject;
+    p.body = notice.body;
+    p.claims = claim_from_string(notice.claims).value_or(Claim::Undeliverable);
+    p.records.push_back(SpoolEvent{notice.written, notice.at, notice.recipient, notice.attempts, {}});
+    p.backoff = settings_.min_backoff;
+    p.due = clock_.now();
+    pending_.push_back(std::move(p));
 }
 
 bool NoticeWriter::try_write(Pending& n, std::vector<SpoolEvent>* later) {
@@ -85,9 +110,9 @@ bool NoticeWriter::try_write(Pending& n, std::vector<SpoolEvent>* later) {
     // The time in the name is this try's: a retry never meets the name of an earlier try's leftovers.
     MaildirFileName name{now, n.sequence, settings_.process_id, settings_.hostname};
     auto written = deliver_to_maildir(settings_.mailboxes, n.handset, n.bytes, name);
-    if (written.ok()) {
+    if (written) {
         if (events_)
-            events_->on_event(now, NoticeWritten{n.id, n.handset, n.kind, written.path.string(), n.subject, n.body, n.claims});
+            events_->on_event(now, NoticeWritten{n.id, n.handset, n.kind, written->string(), n.subject, n.body, n.claims});
         for (auto e : n.records) {
             e.at = now;
             if (later) later->push_back(e);
@@ -99,8 +124,9 @@ bool NoticeWriter::try_write(Pending& n, std::vector<SpoolEvent>* later) {
     ++n.tries;
     n.due = now + n.backoff;
     if (events_) {
-        std::string error(to_string(written.error));
-        if (written.system_error) error += std::string(": ") + std::strerror(written.system_error);
+        const MaildirFailure& failure = written.error();
+        std::string error(to_string(failure.kind));
+        if (failure.system_error) error += std::string(": ") + std::strerror(failure.system_error);
         events_->on_event(now, NoticeFailed{n.id, n.handset, n.kind, std::move(error), n.tries, n.due});
     }
     n.backoff = std::min(n.backoff * 2, settings_.max_backoff);

@@ -38,8 +38,13 @@ public:
     // Where the spool records of a written notice go (the relay's spool), when the caller of
     // write() does not collect them itself.
     using Recorder = std::function<void(MessageId, const SpoolEvent&)>;
+    // Where a notice goes that could not be written at its first try (the relay's spool, as a P
+    // record), so that a restart tries it again; called before write() returns, so before the
+    // caller records the recipient's failure.
+    using Keeper = std::function<void(const SpooledNotice&)>;
 
-    NoticeWriter(Clock& clock, NoticeSettings settings, Policy policy, EventSink* events, Recorder recorder);
+    NoticeWriter(Clock& clock, NoticeSettings settings, Policy policy, EventSink* events, Recorder recorder,
+                 Keeper keeper = {});
 
     // One notice per failed recipient: failed[i] is recipient indices[i] of `msg`. Each is written
     // at once or left pending. Once a notice is on disk its spool record (N for a failure, with the
@@ -51,6 +56,9 @@ public:
                std::vector<SpoolEvent>* later = nullptr);
     // Tries again every pending notice whose backoff has passed.
     void retry_due(TimePoint now);
+    // A notice a previous run kept pending (the spool's P record): due at once, as it was worded
+    // then; its N or W record goes to the recorder once it is written. Not kept again.
+    void restore(const SpooledNotice& notice);
     // When the next pending notice is due (none pending: nullopt).
     std::optional<TimePoint> next_due() const;
 
@@ -88,6 +96,7 @@ private:
     Policy policy_;
     EventSink* events_;
     Recorder recorder_;
+    Keeper keeper_;
     std::vector<Pending> pending_;
     std::uint64_t made_ = 0;
     std::uint64_t errors_ = 0;

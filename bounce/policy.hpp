@@ -8,6 +8,7 @@
 #include "taxonomy/classify.hpp"
 #include "taxonomy/claim.hpp"
 #include "address/language.hpp"
+#include "result/result.hpp"
 
 #include <cstddef>
 #include <filesystem>
@@ -88,11 +89,7 @@ struct PolicyError {
     std::string message() const;
 };
 
-struct PolicyLoad {
-    std::optional<Policy> policy;
-    std::optional<PolicyError> error;
-    explicit operator bool() const { return policy.has_value(); }
-};
+using PolicyLoad = Result<Policy, PolicyError>;
 
 PolicyLoad parse_policy(std::string_view json_text, std::string source_name);
 PolicyLoad load_policy_file(const std::filesystem::path& file);

@@ -257,11 +257,7 @@ struct Reader {
     }
 };
 
-PolicyLoad failed(PolicyError e) {
-    PolicyLoad l;
-    l.error = std::move(e);
-    return l;
-}
+PolicyLoad failed(PolicyError e) { return Failure{std::move(e)}; }
 
 }  // namespace
 
@@ -305,9 +301,7 @@ PolicyLoad parse_policy(std::string_view text, std::string source_name) {
     Policy p;
     if (!reader.policy(doc, p)) return failed(*reader.error);
     p.source = std::move(source_name);
-    PolicyLoad l;
-    l.policy = std::move(p);
-    return l;
+    return p;
 }
 
 PolicyLoad load_policy_file(const std::filesystem::path& file) {

@@ -46,6 +46,10 @@ set(relaylab_fuzz_core_sources
   ${PROJECT_SOURCE_DIR}/diagnosis/batch.cpp
   ${relaylab_fuzz_formats})
 
+# The project libraries the cores link: header-only ones (result/result.hpp, which the queue's,
+# the policy's and the Maildir's headers include).
+set(relaylab_fuzz_core_links relaylab_result)
+
 # Headers the cores use only for their inline parts, whose .cpp is not theirs: clock.cpp is the
 # VirtualClock's timers on Asio, which the cores never arm (they take TimePoints, not timers);
 # intake/limits.hpp is a plain struct the config reader fills (intake's .cpp is the listener's).

@@ -14,9 +14,9 @@ using smtp::ServerReply;
 class IntakePolicy final : public smtp::ServerPolicy {
 public:
     IntakePolicy(Clock& clock, Submission& queue, std::shared_ptr<const IntakeSettings> settings, smtp::ConnectionInfo info,
-                 std::shared_ptr<IntakeCounts> counts)
+                 std::shared_ptr<IntakeCounts> counts, std::shared_ptr<const IntakeWarn> warn)
         : clock_(clock), queue_(queue), shared_(std::move(settings)), settings_(*shared_), info_(std::move(info)),
-          counts_(std::move(counts)) {}
+          counts_(std::move(counts)), warn_(std::move(warn)) {}
 
     Decision on_connect() override {
         ++counts_->sessions;
@@ -53,17 +53,18 @@ public:
         content += body;
         auto accepted = queue_.accept(Envelope{env.mail_from, env.rcpt_to}, std::move(content));
         // Postfix's wording when the queue file cannot be written; the handset will try again.
-        if (!accepted.ok()) {
+        if (!accepted) {
             ++counts_->refused_queue;
+            if (*warn_) (*warn_)(queue_write_warning(accepted.error()));
             return Decision::send(ServerReply::single(451, "4.3.0 Error: queue file write error"));
         }
-        auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted.id));
-        if (!accepted.commit) return Decision::send(std::move(ok));
+        auto ok = ServerReply::single(250, "2.0.0 Ok: queued as " + std::to_string(accepted->id));
+        if (!accepted->commit) return Decision::send(std::move(ok));
         // The 250 leaves only once the message is on disk (the session's Commit step). Group
         // commit: it first waits a short window, so that submissions arriving meanwhile share one
         // fdatasync. A failed commit answers 451 instead; the handset retries, and since the
         // message may already be on its way, it may arrive twice — never zero times.
-        return Decision::send_when_durable(std::move(ok), accepted.commit, queue_.commit_window());
+        return Decision::send_when_durable(std::move(ok), accepted->commit, queue_.commit_window());
     }
 
 private:
@@ -93,16 +94,20 @@ private:
     smtp::ConnectionInfo info_;
     AddressSyntax syntax_ = AddressSyntax::Ascii;
     std::shared_ptr<IntakeCounts> counts_;
+    std::shared_ptr<const IntakeWarn> warn_;
 };
 
 // The session's Commit step: the queue makes the message's records durable (one fdatasync covers
 // every submission since the last one: group commit).
-boost::asio::awaitable<bool> commit_to(Submission& queue, std::uint64_t sequence) {
+boost::asio::awaitable<bool> commit_to(Submission& queue, std::uint64_t sequence, std::shared_ptr<const IntakeWarn> warn) {
     auto error = co_await queue.commit(sequence);
+    if (error && *warn) (*warn)(queue_write_warning(*error));
     co_return !error;
 }
 
 }  // namespace
+
+std::string queue_write_warning(const SpoolError& error) { return "warning: queue file write error: " + error.cause(); }
 
 std::vector<Network> intake_networks(const std::string& listen_ip, const std::vector<std::string>& allow) {
     if (allow.empty()) {
@@ -122,7 +127,7 @@ std::vector<Network> intake_networks(const std::string& listen_ip, const std::ve
 }
 
 Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue, IntakeSettings settings,
-               const std::string& ip, unsigned short port) {
+               const std::string& ip, unsigned short port, IntakeWarn warn) {
     smtp::ServerConfig cfg;
     cfg.hostname = settings.hostname;
     cfg.max_message_bytes = settings.limits.max_message_size;
@@ -132,12 +137,13 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
     cfg.capabilities = {"PIPELINING", "SIZE " + std::to_string(settings.limits.max_message_size), "8BITMIME",
                         "SMTPUTF8", "ENHANCEDSTATUSCODES"};
     auto shared = std::make_shared<const IntakeSettings>(std::move(settings));
+    auto warns = std::make_shared<const IntakeWarn>(std::move(warn));
     listener_ = std::make_unique<smtp::Listener>(
         ex, clock, ip, port, cfg,
-        [&clock, &queue, shared, counts = counts_](const smtp::ConnectionInfo& info) {
-            return std::make_unique<IntakePolicy>(clock, queue, shared, info, counts);
+        [&clock, &queue, shared, counts = counts_, warns](const smtp::ConnectionInfo& info) {
+            return std::make_unique<IntakePolicy>(clock, queue, shared, info, counts, warns);
         },
-        [&queue](std::uint64_t sequence) { return commit_to(queue, sequence); });
+        [&queue, warns](std::uint64_t sequence) { return commit_to(queue, sequence, warns); });
 }
 
 }  // namespace relaylab::gw

@@ -11,8 +11,10 @@
 #include "queue/submission.hpp"
 #include "smtpserver/listener.hpp"
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace relaylab::gw {
 
@@ -40,11 +42,20 @@ struct IntakeCounts {
     std::uint64_t refused_queue = 0;    // 451 4.3.0: the message could not be written to the spool
 };
 
+// Where intake's warnings go (the daemon's log): one line in Postfix's words, without the time and
+// the program name the log adds.
+using IntakeWarn = std::function<void(const std::string& line)>;
+
+// Why a message was answered 451 4.3.0, for the log (the handset hears only the 451):
+// "warning: queue file write error: fdatasync spool/queue.log: No space left on device".
+std::string queue_write_warning(const SpoolError& error);
+
 class Intake {
 public:
     // Binds at once; throws boost::system::system_error when the address cannot be bound.
+    // `warn` hears each spool failure that made intake answer 451.
     Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue, IntakeSettings settings,
-           const std::string& ip, unsigned short port);
+           const std::string& ip, unsigned short port, IntakeWarn warn = {});
     unsigned short port() const { return listener_->port(); }
     void stop() { listener_->stop(); }
     // A drain: no new handset connects; the sessions already open finish (their messages are queued).

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -25,6 +26,7 @@ std::string_view to_string(SpoolErrorKind k) {
     case SpoolErrorKind::BadHeader: return "not a relaylab spool log";
     case SpoolErrorKind::Write: return "cannot write";
     case SpoolErrorKind::Sync: return "cannot fsync";
+    case SpoolErrorKind::DataSync: return "cannot fdatasync";
     case SpoolErrorKind::Rename: return "cannot rename";
     case SpoolErrorKind::NoSuchMessage: return "no such message in the queue";
     }
@@ -34,6 +36,26 @@ std::string_view to_string(SpoolErrorKind k) {
 std::string SpoolError::str() const {
     std::string s = path + ": " + std::string(to_string(kind));
     if (system_error) s += std::string(" (") + std::strerror(system_error) + ")";
+    return s;
+}
+
+std::string SpoolError::cause() const {
+    std::string_view call;
+    switch (kind) {
+    case SpoolErrorKind::CreateDirectory: call = "mkdir"; break;
+    case SpoolErrorKind::Open: call = "open"; break;
+    case SpoolErrorKind::Read: call = "read"; break;
+    case SpoolErrorKind::Write: call = "write"; break;
+    case SpoolErrorKind::Sync: call = "fsync"; break;
+    case SpoolErrorKind::DataSync: call = "fdatasync"; break;
+    case SpoolErrorKind::Rename: call = "rename"; break;
+    case SpoolErrorKind::None:
+    case SpoolErrorKind::Locked:
+    case SpoolErrorKind::BadHeader:
+    case SpoolErrorKind::NoSuchMessage: return str();  // not a failed call
+    }
+    std::string s = std::string(call) + " " + path;
+    if (system_error) s += std::string(": ") + std::strerror(system_error);
     return s;
 }
 
@@ -51,6 +73,7 @@ std::string_view to_string(SpoolEventKind k) {
     case SpoolEventKind::Deleted: return "deleted";
     case SpoolEventKind::Finished: return "finished";
     case SpoolEventKind::IdFloor: return "id-floor";
+    case SpoolEventKind::NoticePending: return "notice-pending";
     }
     return "?";
 }
@@ -135,6 +158,54 @@ std::string message_payload(const QueuedMessage& m) {
     return p;
 }
 
+std::string notice_payload(const SpooledNotice& n) {
+    std::string p = "P " + std::to_string(n.id) + " " + std::to_string(millis(n.at)) + " " + std::to_string(n.recipient) +
+                    " " + std::to_string(n.attempts) + " " + static_cast<char>(n.written) + " " +
+                    std::to_string(n.sequence);
+    put_field(p, n.handset);
+    put_field(p, n.subject);
+    put_field(p, n.body);
+    put_field(p, n.claims);
+    p += " " + std::to_string(n.bytes.size()) + "\n";
+    p += n.bytes;
+    return p;
+}
+
+std::optional<SpooledNotice> parse_notice(std::string_view payload) {
+    auto nl = payload.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    auto f = split_fields(payload.substr(0, nl));
+    if (f.size() != 12 || f[5].size() != 1) return std::nullopt;
+    SpooledNotice n;
+    auto id = number<MessageId>(f[1]);
+    auto at = number<std::int64_t>(f[2]);
+    auto rcpt = number<std::size_t>(f[3]);
+    auto attempts = number<unsigned>(f[4]);
+    auto seq = number<std::uint64_t>(f[6]);
+    auto handset = decode_field(f[7]);
+    auto subject = decode_field(f[8]);
+    auto body = decode_field(f[9]);
+    auto claims = decode_field(f[10]);
+    auto len = number<std::size_t>(f[11]);
+    const auto written = static_cast<SpoolEventKind>(f[5][0]);
+    if (!id || !*id || !at || !rcpt || !attempts || !seq || !handset || !subject || !body || !claims || !len ||
+        *len != payload.size() - nl - 1 ||
+        (written != SpoolEventKind::FailureNotice && written != SpoolEventKind::DelayNotice))
+        return std::nullopt;
+    n.id = *id;
+    n.at = from_millis(*at);
+    n.recipient = *rcpt;
+    n.attempts = *attempts;
+    n.written = written;
+    n.sequence = *seq;
+    n.handset = std::move(*handset);
+    n.subject = std::move(*subject);
+    n.body = std::move(*body);
+    n.claims = std::move(*claims);
+    n.bytes = std::string(payload.substr(nl + 1));
+    return n;
+}
+
 std::string event_payload(MessageId id, const SpoolEvent& e) {
     std::string p(1, static_cast<char>(e.kind));
     p += " " + std::to_string(id) + " " + std::to_string(millis(e.at)) + " " + std::to_string(e.recipient) + " " +
@@ -162,6 +233,7 @@ bool is_event_kind(char c) {
 struct RecordSpan {
     MessageId id;
     std::size_t begin, end;
+    std::optional<SpooledNoticeKey> notice;  // a P record: kept while its notice is pending
 };
 
 std::optional<SpooledMessage> parse_message(std::string_view payload) {
@@ -272,7 +344,23 @@ SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector
         pos = body + *len + 1;
         ++out.records;
         MessageId id = 0;
-        if (payload[0] == 'M') {
+        std::optional<SpooledNoticeKey> notice_key;
+        if (payload[0] == 'P') {
+            auto n = parse_notice(payload);
+            if (!n) break;
+            id = n->id;
+            out.max_id = std::max(out.max_id, id);
+            notice_key = key_of(*n);
+            auto it = out.live.find(id);
+            if (it != out.live.end()) {
+                it->second.bytes += pos - start;
+                it->second.history.push_back(SpoolEvent{SpoolEventKind::NoticePending, n->at, n->recipient, 0, {}});
+                // A delay warning on its way counts as given: a restart must not warn twice.
+                auto& rs = it->second.message.recipients;
+                if (n->written == SpoolEventKind::DelayNotice && n->recipient < rs.size()) rs[n->recipient].warned = true;
+            }
+            out.notices.insert_or_assign(*notice_key, std::move(*n));
+        } else if (payload[0] == 'M') {
             auto m = parse_message(payload);
             if (!m) break;
             id = m->message.id;
@@ -284,13 +372,16 @@ SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector
             if (!e) break;
             id = e->first;
             out.max_id = std::max(out.max_id, id);
+            const SpoolEvent& ev = e->second;
+            if (ev.kind == SpoolEventKind::FailureNotice || ev.kind == SpoolEventKind::DelayNotice)
+                out.notices.erase(SpooledNoticeKey{id, ev.recipient, ev.kind});  // written: no longer pending
             auto it = out.live.find(id);
             if (it != out.live.end()) {
                 it->second.bytes += pos - start;
                 if (!apply(it->second, e->second)) out.live.erase(it);
             }
         }
-        if (spans) spans->push_back({id, start, pos});
+        if (spans) spans->push_back({id, start, pos, notice_key});
     }
     out.dropped_tail_bytes = data.size() - pos;
     // A crash mid-attempt leaves InFlight: the attempt's result is unknown, so try again at once.
@@ -320,6 +411,28 @@ std::optional<SpoolError> read_file(const fs::path& p, std::string& out) {
         }
         if (n == 0) break;
         out.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return std::nullopt;
+}
+
+// The bytes of `p` from `offset` to its end (a compaction's tail: only what was appended meanwhile).
+std::optional<SpoolError> read_file_from(const fs::path& p, std::uint64_t offset, std::string& out) {
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return error_of(SpoolErrorKind::Open, p);
+    std::array<char, 1 << 16> buf;
+    auto at = static_cast<off_t>(offset);
+    while (true) {
+        ssize_t n = ::pread(fd, buf.data(), buf.size(), at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            auto e = error_of(SpoolErrorKind::Read, p);
+            ::close(fd);
+            return e;
+        }
+        if (n == 0) break;
+        out.append(buf.data(), static_cast<std::size_t>(n));
+        at += n;
     }
     ::close(fd);
     return std::nullopt;
@@ -416,71 +529,105 @@ Spool::~Spool() {
 }
 
 SpoolOpen Spool::open(const fs::path& dir, SpoolLimits limits) {
-    SpoolOpen out;
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) {
-        out.error = SpoolError{SpoolErrorKind::CreateDirectory, ec.value(), dir.string()};
-        return out;
-    }
-    int lock = take_lock(dir, out.error);
-    if (lock < 0) return out;
+    if (ec) return Failure{SpoolError{SpoolErrorKind::CreateDirectory, ec.value(), dir.string()}};
+    std::optional<SpoolError> error;
+    int lock = take_lock(dir, error);
+    if (lock < 0) return Failure{std::move(*error)};
     std::unique_ptr<Spool> s(new Spool(dir, limits, lock));
-    if (auto e = s->rewrite_from_disk()) {
-        out.error = e;
-        return out;
-    }
-    out.spool = std::move(s);
-    return out;
+    if (auto e = s->compact()) return Failure{std::move(*e)};
+    return s;
 }
 
-// Replays the log and writes a fresh one holding the live messages' records only (also dropping a
-// torn tail), then switches appends to it: write tmp, fsync, rename, fsync the directory.
-std::optional<SpoolError> Spool::rewrite_from_disk() {
-    fs::path log = dir_ / kSpoolLogName;
+Spool::CompactedLog::CompactedLog(CompactedLog&& o) noexcept
+    : fd(std::exchange(o.fd, -1)), replay(std::move(o.replay)), bytes(o.bytes) {}
+
+Spool::CompactedLog& Spool::CompactedLog::operator=(CompactedLog&& o) noexcept {
+    if (this != &o) {
+        if (fd >= 0) ::close(fd);
+        fd = std::exchange(o.fd, -1);
+        replay = std::move(o.replay);
+        bytes = o.bytes;
+    }
+    return *this;
+}
+
+Spool::CompactedLog::~CompactedLog() {
+    if (fd >= 0) ::close(fd);
+}
+
+Spool::CompactionTicket Spool::begin_compaction() {
+    struct ::stat st {};
+    std::uint64_t bytes = fd_ >= 0 && ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : UINT64_MAX;
+    compacting_ = true;
+    compaction_upto_ = appended_;
+    tail_.clear();
+    return {dir_, bytes, limits_};
+}
+
+// Replays the log up to the ticket's size and writes a fresh one holding the live messages'
+// records only (also dropping a torn tail): write tmp, fsync. Renaming it is end_compaction's.
+Result<Spool::CompactedLog, SpoolError> Spool::compact_log(const CompactionTicket& ticket) {
+    fs::path log = ticket.dir / kSpoolLogName;
     std::string data;
-    if (auto e = read_log(log, data)) return e;
+    if (auto e = read_log(log, data)) return Failure{std::move(*e)};
+    if (data.size() > ticket.bytes) data.resize(ticket.bytes);  // appended after begin: the tail's
     std::vector<RecordSpan> spans;
-    SpoolReplay r = data.empty() ? SpoolReplay{} : replay(data, limits_, &spans);
+    CompactedLog out;
+    out.replay = data.empty() ? SpoolReplay{} : replay(data, ticket.limits, &spans);
+    const SpoolReplay& r = out.replay;
 
     std::string fresh(kSpoolMagic);
     if (r.max_id) fresh += frame_record(event_payload(r.max_id, SpoolEvent{SpoolEventKind::IdFloor, {}, 0, 0, {}}));
     for (const auto& sp : spans)
-        if (r.live.count(sp.id)) fresh.append(data, sp.begin, sp.end - sp.begin);
+        if (r.live.count(sp.id) || (sp.notice && r.notices.count(*sp.notice)))
+            fresh.append(data, sp.begin, sp.end - sp.begin);
 
+    fs::path tmp = ticket.dir / (std::string(kSpoolLogName) + ".tmp");
+    out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out.fd < 0) return Failure{error_of(SpoolErrorKind::Open, tmp)};
+    if (!write_all(out.fd, fresh)) return Failure{error_of(SpoolErrorKind::Write, tmp)};
+    if (::fsync(out.fd) != 0) return Failure{error_of(SpoolErrorKind::Sync, tmp)};
+    out.bytes = fresh.size();
+    return out;
+}
+
+Result<Spool::SyncTicket, SpoolError> Spool::end_compaction(Result<CompactedLog, SpoolError> compacted) {
+    compacting_ = false;
+    std::vector<Tail> tail = std::exchange(tail_, {});
+    if (!compacted) return Failure{std::move(compacted).error()};
+    CompactedLog& c = *compacted;
+    fs::path log = dir_ / kSpoolLogName;
     fs::path tmp = dir_ / (std::string(kSpoolLogName) + ".tmp");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return error_of(SpoolErrorKind::Open, tmp);
-    if (!write_all(fd, fresh)) {
-        auto e = error_of(SpoolErrorKind::Write, tmp);
-        ::close(fd);
-        return e;
+    // The records appended while compact_log ran are in the old file past ticket.bytes: copy them.
+    if (fd_ >= 0) {
+        std::string appended;
+        if (auto e = read_file_from(log, c.replay.file_bytes, appended)) return Failure{std::move(*e)};
+        if (!write_all(c.fd, appended)) return Failure{error_of(SpoolErrorKind::Write, tmp)};
+        // An operator's edit made durable meanwhile (an inline commit of the old file) must stay
+        // durable in the new one before it replaces the old.
+        if (durable_ > compaction_upto_ && ::fdatasync(c.fd) != 0) return Failure{error_of(SpoolErrorKind::DataSync, tmp)};
     }
-    if (::fsync(fd) != 0) {
-        auto e = error_of(SpoolErrorKind::Sync, tmp);
-        ::close(fd);
-        return e;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), log.c_str()) != 0) return error_of(SpoolErrorKind::Rename, log);
-    if (auto e = sync_directory(dir_)) return e;
-
+    if (::rename(tmp.c_str(), log.c_str()) != 0) return Failure{error_of(SpoolErrorKind::Rename, log)};
+    directory_unsynced_ = true;
     int afd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (afd < 0) return error_of(SpoolErrorKind::Open, log);
+    if (afd < 0) return Failure{error_of(SpoolErrorKind::Open, log)};
     if (fd_ >= 0) ::close(fd_);
     fd_ = afd;
-    durable_ = appended_;
-    ++syncs_;
+    ++compactions_;
     live_bytes_.clear();
     live_total_ = 0;
     dead_bytes_ = 0;
-    for (const auto& [id, m] : r.live) {
+    for (const auto& [id, m] : c.replay.live) {
         live_bytes_[id] = m.bytes;
         live_total_ += m.bytes;
     }
-    if (!opened_) recovered_ = std::move(r);  // what open() found; later compactions keep it
+    for (const auto& t : tail) account(t.id, t.bytes, t.finishes);
+    if (!opened_) recovered_ = std::move(c.replay);  // what open() found; later compactions keep it
     opened_ = true;
-    return std::nullopt;
+    // Durable once the directory holds the rename and the new file its copied tail.
+    return begin_sync();
 }
 
 Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finishes) {
@@ -495,22 +642,29 @@ Spool::Appended Spool::append(MessageId id, std::string_view payload, bool finis
         return a;
     }
     a.sequence = ++appended_;
+    account(id, rec.size(), finishes);
+    if (compacting_) tail_.push_back({id, rec.size(), finishes});
+    return a;
+}
+
+void Spool::account(MessageId id, std::uint64_t bytes, bool finishes) {
     auto it = live_bytes_.find(id);
     if (finishes) {
-        std::uint64_t b = rec.size() + (it != live_bytes_.end() ? it->second : 0);
+        std::uint64_t b = bytes + (it != live_bytes_.end() ? it->second : 0);
         if (it != live_bytes_.end()) {
             live_total_ -= it->second;
             live_bytes_.erase(it);
         }
         dead_bytes_ += b;
     } else {
-        live_bytes_[id] += rec.size();
-        live_total_ += rec.size();
+        live_bytes_[id] += bytes;
+        live_total_ += bytes;
     }
-    return a;
 }
 
 Spool::Appended Spool::append_message(const QueuedMessage& m) { return append(m.id, message_payload(m), false); }
+
+Spool::Appended Spool::append_notice(const SpooledNotice& n) { return append(n.id, notice_payload(n), false); }
 
 Spool::Appended Spool::append_event(MessageId id, const SpoolEvent& e) {
     bool finishes = e.kind == SpoolEventKind::Finished || e.kind == SpoolEventKind::Deleted;
@@ -521,35 +675,50 @@ std::optional<SpoolError> Spool::commit(std::uint64_t sequence) {
     if (sequence <= durable_) return std::nullopt;
     if (sync_failed_) return sync_failed_;
     auto ticket = begin_sync();
-    return end_sync(ticket, ::fdatasync(ticket.fd) != 0 ? errno : 0);
+    return end_sync(ticket, run_sync(ticket));
+}
+
+int Spool::run_sync(const SyncTicket& ticket) {
+    if (::fdatasync(ticket.fd) != 0) return errno;
+    if (ticket.directory.empty()) return 0;
+    if (auto e = sync_directory(ticket.directory)) return e->system_error ? e->system_error : EIO;
+    return 0;
 }
 
 std::optional<SpoolError> Spool::end_sync(const SyncTicket& ticket, int sync_errno) {
     // A failed fdatasync is never retried (the PostgreSQL rule: the kernel may have dropped the
     // dirty pages and a second fdatasync would report success): the spool refuses every later
     // append and commit until a restart replays what reached the disk.
-    if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::Sync, dir_ / kSpoolLogName, sync_errno);
+    if (sync_errno != 0) return sync_failed_ = error_of(SpoolErrorKind::DataSync, dir_ / kSpoolLogName, sync_errno);
     ++syncs_;
     durable_ = std::max(durable_, ticket.upto);
+    if (!ticket.directory.empty()) directory_unsynced_ = false;
     return std::nullopt;
 }
 
 bool Spool::wants_compaction() const {
-    return dead_bytes_ >= limits_.compact_min_dead_bytes && dead_bytes_ > live_total_;
+    return !compacting_ && !sync_failed_ && dead_bytes_ >= limits_.compact_min_dead_bytes && dead_bytes_ > live_total_;
 }
 
-std::optional<SpoolError> Spool::compact() { return rewrite_from_disk(); }
+std::optional<SpoolError> Spool::compact() {
+    if (sync_failed_) return sync_failed_;  // the log is not trusted any more: leave it as it is
+    auto ticket = begin_compaction();
+    auto sync = end_compaction(compact_log(ticket));
+    if (!sync) return std::move(sync).error();
+    return end_sync(*sync, run_sync(*sync));
+}
 
 namespace {
 
 std::optional<SpoolError> offline_event(const fs::path& dir, MessageId id, SpoolEvent e) {
     auto opened = Spool::open(dir);
-    if (opened.error) return opened.error;
-    if (!opened.spool->recovered().live.count(id))
+    if (!opened) return opened.error();
+    Spool& spool = **opened;
+    if (!spool.recovered().live.count(id))
         return SpoolError{SpoolErrorKind::NoSuchMessage, 0, (dir / kSpoolLogName).string()};
-    auto a = opened.spool->append_event(id, e);
+    auto a = spool.append_event(id, e);
     if (a.error) return a.error;
-    return opened.spool->commit(a.sequence);
+    return spool.commit(a.sequence);
 }
 
 }  // namespace
@@ -563,27 +732,23 @@ std::optional<SpoolError> delete_message(const fs::path& dir, MessageId id, Time
 }
 
 SpoolEdit force_retry_all(const fs::path& dir, TimePoint now) {
-    SpoolEdit edit;
     auto opened = Spool::open(dir);
-    if (opened.error) {
-        edit.error = opened.error;
-        return edit;
-    }
+    if (!opened) return Failure{opened.error()};
+    Spool& spool = **opened;
     std::uint64_t last = 0;
-    for (const auto& [id, s] : opened.spool->recovered().live) {
+    std::size_t affected = 0;
+    for (const auto& [id, s] : spool.recovered().live) {
         std::size_t waiting = 0;
         for (const auto& r : s.message.recipients) waiting += r.state == RecipientState::Waiting;
         if (!waiting) continue;
-        auto a = opened.spool->append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
-        if (a.error) {
-            edit.error = a.error;
-            return edit;
-        }
+        auto a = spool.append_event(id, SpoolEvent{SpoolEventKind::RetryForced, now, 0, 0, {}});
+        if (a.error) return Failure{std::move(*a.error)};
         last = a.sequence;
-        edit.affected += waiting;
+        affected += waiting;
     }
-    if (last) edit.error = opened.spool->commit(last);
-    return edit;
+    if (last)
+        if (auto e = spool.commit(last)) return Failure{std::move(*e)};
+    return affected;
 }
 
 }  // namespace relaylab::gw

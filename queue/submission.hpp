@@ -7,6 +7,7 @@
 #include "clock/clock.hpp"
 #include "queue/queue.hpp"
 #include "queue/spool.hpp"
+#include "result/result.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -15,12 +16,12 @@
 namespace relaylab::gw {
 
 // What intake gets for a message: its queue id and, with a spool, the record to commit before 250.
-struct Acceptance {
+struct Accepted {
     MessageId id = 0;
-    std::uint64_t commit = 0;          // Spool sequence; 0 without a spool
-    std::optional<SpoolError> error;   // the message is NOT queued: answer 451 4.3.0
-    bool ok() const { return !error; }
+    std::uint64_t commit = 0;  // Spool sequence; 0 without a spool
 };
+// Or the spool's error: the message is NOT queued (intake answers 451 4.3.0).
+using Acceptance = Result<Accepted, SpoolError>;
 
 class Submission {
 public:

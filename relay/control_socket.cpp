@@ -26,17 +26,17 @@ using asio::local::stream_protocol;
 namespace fs = std::filesystem;
 
 ControlAnswer apply_control(Relay& relay, const ControlCommand& command) {
-    QueueEdit edit;
+    QueueEdit edit = Failure{QueueEditError::NoSuchMessage};  // replaced: the switch lists every verb
     switch (command.verb) {
     case ControlVerb::RetryAll: edit = relay.admin().retry_all_now(); break;
     case ControlVerb::Retry: edit = relay.admin().retry_now(command.id); break;
     case ControlVerb::Delete: edit = relay.admin().remove(command.id); break;
     }
     ControlAnswer a;
-    a.affected = edit.affected;
-    if (edit.error) {
-        a.affected = 0;
-        switch (*edit.error) {
+    if (edit) {
+        a.affected = *edit;
+    } else {
+        switch (edit.error()) {
         case QueueEditError::NoSuchMessage: a.error = ControlError::NoSuchMessage; break;
         case QueueEditError::InFlight: a.error = ControlError::InFlight; break;
         case QueueEditError::SpoolWrite: a.error = ControlError::SpoolWrite; break;
@@ -245,7 +245,10 @@ void ControlSocket::stop() {
 }
 
 asio::awaitable<ControlReply> ask_control_socket(Clock& clock, fs::path socket, ControlCommand command, Duration timeout) {
-    ControlReply reply;
+    std::optional<ControlClientError> failure;
+    int system_error = 0;
+    std::string answer_line;
+    ControlAnswer answer;
     auto ex = co_await asio::this_coro::executor;
     auto c = std::make_shared<Connection>(stream_protocol::socket(ex), clock);
     stream_protocol::endpoint ep;
@@ -255,17 +258,13 @@ asio::awaitable<ControlReply> ask_control_socket(Clock& clock, fs::path socket, 
     } catch (const boost::system::system_error& e) {
         ec = e.code();
     }
-    if (ec) {
-        reply.failure = ControlClientError::Connect;
-        reply.system_error = ec.value();
-        co_return reply;
-    }
+    if (ec) co_return Failure{ControlFailure{ControlClientError::Connect, ec.value(), {}}};
     const std::size_t max_line = ControlLimits{}.max_line_bytes;
     arm(c, clock.now() + timeout);
     co_await c->socket.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-        reply.failure = c->timed_out ? ControlClientError::Timeout : ControlClientError::Connect;
-        reply.system_error = c->timed_out ? 0 : ec.value();
+        failure = c->timed_out ? ControlClientError::Timeout : ControlClientError::Connect;
+        system_error = c->timed_out ? 0 : ec.value();
     } else {
         std::string line = control_command_line(command);
         co_await asio::async_write(c->socket, asio::buffer(line), asio::redirect_error(asio::use_awaitable, ec));
@@ -279,25 +278,26 @@ asio::awaitable<ControlReply> ask_control_socket(Clock& clock, fs::path socket, 
             if (auto nl = got.find('\n'); nl != std::string::npos) {
                 got.resize(nl);
                 if (!got.empty() && got.back() == '\r') got.pop_back();
-                reply.line = got;
-                if (auto a = parse_control_answer(got)) reply.answer = *a;
-                else reply.failure = ControlClientError::BadAnswer;
+                answer_line = got;
+                if (auto a = parse_control_answer(got)) answer = *a;
+                else failure = ControlClientError::BadAnswer;
                 break;
             }
             if (got.size() >= max_line) {
-                reply.failure = ControlClientError::BadAnswer;
+                failure = ControlClientError::BadAnswer;
                 break;
             }
             if (ec) {
-                reply.failure = c->timed_out ? ControlClientError::Timeout : ControlClientError::NoAnswer;
+                failure = c->timed_out ? ControlClientError::Timeout : ControlClientError::NoAnswer;
                 break;
             }
         }
-        if (c->timed_out && !reply.failure) reply.failure = ControlClientError::Timeout;
+        if (c->timed_out && !failure) failure = ControlClientError::Timeout;
     }
     disarm(c);
     close(c);
-    co_return reply;
+    if (failure) co_return Failure{ControlFailure{*failure, system_error, std::move(answer_line)}};
+    co_return ControlReceived{std::move(answer_line), answer};
 }
 
 }  // namespace relaylab::gw

@@ -9,6 +9,7 @@
 #include "queue/control.hpp"
 #include "relay/queue_admin.hpp"
 #include "relay/relay.hpp"
+#include "result/result.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -55,12 +56,18 @@ enum class ControlClientError {
 };
 std::string_view to_string(ControlClientError e);
 
-struct ControlReply {
-    std::optional<ControlClientError> failure;
-    int system_error = 0;  // errno of a failed connect
-    std::string line;      // the answer line as received, line end removed
-    ControlAnswer answer;  // when no failure
+// The daemon's answer (which may itself refuse the edit: answer.error), or why none came. The line
+// as received is on both sides: a BadAnswer names what the daemon did send.
+struct ControlReceived {
+    std::string line;  // the answer line as received, line end removed
+    ControlAnswer answer;
 };
+struct ControlFailure {
+    ControlClientError kind = ControlClientError::Connect;
+    int system_error = 0;  // errno of a failed connect
+    std::string line;      // BadAnswer: what was received instead, line end removed
+};
+using ControlReply = Result<ControlReceived, ControlFailure>;
 
 // Connects to `socket`, sends `command` and reads the one-line answer, all within `timeout` of the
 // caller's clock.

@@ -4,9 +4,9 @@
 #pragma once
 
 #include "queue/queue.hpp"
+#include "result/result.hpp"
 
 #include <cstddef>
-#include <optional>
 
 namespace relaylab::gw {
 
@@ -19,11 +19,8 @@ enum class QueueEditError {
     SpoolWrite,  // the record could not be written or made durable: nothing changed
 };
 
-struct QueueEdit {
-    std::size_t affected = 0;  // recipients made due (retry), messages removed (delete)
-    std::optional<QueueEditError> error;
-    bool ok() const { return !error; }
-};
+// The value: recipients made due (retry), messages removed (delete).
+using QueueEdit = Result<std::size_t, QueueEditError>;
 
 class QueueAdmin {
 public:

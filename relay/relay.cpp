@@ -35,6 +35,16 @@ NoticeSettings notice_settings(const RelaySettings& s) {
     return n;
 }
 
+// The work done on the fdatasync thread, as coroutines of their own whose arguments live in their
+// frames (a lambda's captures would die with the closure before the coroutine runs).
+asio::awaitable<int> sync_on_thread(Spool::SyncTicket ticket) { co_return Spool::run_sync(ticket); }
+
+asio::awaitable<void> compact_on_thread(Spool::CompactionTicket ticket,
+                                        std::optional<Result<Spool::CompactedLog, SpoolError>>* out) {
+    out->emplace(Spool::compact_log(ticket));
+    co_return;
+}
+
 }  // namespace
 
 Relay::Relay(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings, Policy policy,
@@ -56,7 +66,10 @@ Relay::Relay(asio::any_io_executor ex, Clock& clock, std::unique_ptr<DeliveryAge
       own_agent_(std::move(own)),
       agent_(agent ? *agent : *own_agent_),
       notices_(clock, notice_settings(settings_), std::move(policy), events,
-               [this](MessageId id, const SpoolEvent& e) { record(id, e); }),
+               [this](MessageId id, const SpoolEvent& e) { record(id, e); },
+               [this](const SpooledNotice& n) {
+                   if (spool_ && spool_->append_notice(n).error) ++spool_errors_;
+               }),
       admin_(std::make_unique<QueueAdmin>(*this)),
       wake_(ex, clock) {}
 
@@ -85,6 +98,8 @@ std::size_t Relay::recover(Spool& spool) {
         interrupted_ += s.interrupted;
     }
     queue_.restore_next_id(r.max_id);
+    // Notices a stop left pending: tried again at once, in the words they were made with.
+    for (const auto& [key, n] : r.notices) notices_.restore(n);
     wake();
     return r.live.size();
 }
@@ -92,15 +107,14 @@ std::size_t Relay::recover(Spool& spool) {
 Duration Relay::commit_window() const { return spool_ ? spool_->limits().commit_window : Duration{}; }
 
 Acceptance Relay::accept(Envelope envelope, std::string content) {
-    Acceptance a;
+    Accepted a;
     MessageAccepted accepted{0, envelope.sender, envelope.recipients, content.size()};
     auto id = queue_.add(std::move(envelope), std::move(content), clock_.now());
     if (spool_) {
         auto written = spool_->append_message(*queue_.find(id));
         if (written.error) {
             queue_.remove(id);
-            a.error = written.error;
-            return a;
+            return Failure{std::move(*written.error)};
         }
         a.commit = written.sequence;
     }
@@ -117,38 +131,82 @@ std::optional<SpoolError> Relay::commit_now(std::uint64_t sequence) {
     return error;
 }
 
-asio::awaitable<std::optional<SpoolError>> Relay::commit(std::uint64_t sequence) {
-    if (!spool_ || sequence == 0) co_return std::nullopt;
-    if (clock_.is_virtual()) co_return commit_now(sequence);
+asio::awaitable<void> Relay::take_sync_slot() {
     while (syncing_) {
-        // The fdatasync on its way may cover this record: wait for it, then look again.
+        // The fdatasync (or compaction) on its way may cover what the caller needs: wait for it.
         Timer waiter(ex_, clock_);
         waiter.expires_at(TimePoint::max());
         sync_waiters_.push_back(&waiter);
         boost::system::error_code ec;
         co_await waiter.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    if (sequence <= spool_->durable()) co_return std::nullopt;
-    if (spool_->sync_failed()) co_return spool_->sync_failed();
-    if (!sync_thread_) sync_thread_ = std::make_unique<asio::thread_pool>(1);
     syncing_ = true;
-    const Spool::SyncTicket ticket = spool_->begin_sync();
-    const int sync_errno = co_await asio::co_spawn(
-        *sync_thread_, [fd = ticket.fd]() -> asio::awaitable<int> { co_return ::fdatasync(fd) != 0 ? errno : 0; },
-        asio::use_awaitable);
+    if (!sync_thread_) sync_thread_ = std::make_unique<asio::thread_pool>(1);
+}
+
+void Relay::release_sync_slot() {
     syncing_ = false;
+    for (Timer* w : std::exchange(sync_waiters_, {})) w->cancel();
+}
+
+asio::awaitable<std::optional<SpoolError>> Relay::commit(std::uint64_t sequence) {
+    if (!spool_ || sequence == 0) co_return std::nullopt;
+    if (clock_.is_virtual()) co_return commit_now(sequence);
+    co_await take_sync_slot();
+    if (sequence <= spool_->durable()) {  // the sync (or compaction) before covered it
+        release_sync_slot();
+        co_return std::nullopt;
+    }
+    if (spool_->sync_failed()) {
+        release_sync_slot();
+        co_return spool_->sync_failed();
+    }
+    const Spool::SyncTicket ticket = spool_->begin_sync();
+    const int sync_errno = co_await asio::co_spawn(*sync_thread_, sync_on_thread(ticket), asio::use_awaitable);
     auto error = spool_->end_sync(ticket, sync_errno);
     if (error) ++spool_errors_;
-    for (Timer* w : std::exchange(sync_waiters_, {})) w->cancel();
+    release_sync_slot();
     co_return error;
+}
+
+void Relay::compact_if_due() {
+    if (!spool_ || compaction_queued_ || !spool_->wants_compaction()) return;
+    if (clock_.is_virtual()) {  // inline, so that a scenario's order of events stays the same
+        if (spool_->compact()) ++spool_errors_;
+        return;
+    }
+    compaction_queued_ = true;
+    relaylab::spawn(ex_, compact_off_loop());
+}
+
+asio::awaitable<void> Relay::compact_off_loop() {
+    co_await take_sync_slot();  // after the fdatasync on its way, before the next one
+    if (!spool_->wants_compaction()) {  // a failed fdatasync meanwhile stops compaction too
+        release_sync_slot();
+        compaction_queued_ = false;
+        co_return;
+    }
+    const Spool::CompactionTicket ticket = spool_->begin_compaction();
+    std::optional<Result<Spool::CompactedLog, SpoolError>> compacted;
+    co_await asio::co_spawn(*sync_thread_, compact_on_thread(ticket, &compacted), asio::use_awaitable);
+    // Back on the loop: the records appended meanwhile go to the new file, which replaces the log.
+    auto sync = spool_->end_compaction(std::move(*compacted));
+    if (sync) {
+        const Spool::SyncTicket ticket_of_switch = *sync;
+        const int sync_errno = co_await asio::co_spawn(*sync_thread_, sync_on_thread(ticket_of_switch), asio::use_awaitable);
+        if (spool_->end_sync(ticket_of_switch, sync_errno)) ++spool_errors_;
+    } else {
+        ++spool_errors_;
+    }
+    release_sync_slot();
+    compaction_queued_ = false;
 }
 
 MessageId Relay::submit(Envelope envelope, std::string content) {
     auto a = accept(std::move(envelope), std::move(content));
-    if (a.ok() && a.commit) {
-        if (commit_now(a.commit)) return 0;
-    }
-    return a.id;
+    if (!a) return 0;
+    if (a->commit && commit_now(a->commit)) return 0;
+    return a->id;
 }
 
 void Relay::record(MessageId id, const SpoolEvent& e) {
@@ -208,8 +266,7 @@ asio::awaitable<void> Relay::run_job(DeliveryJob job) {
     queue_.finish_job(job);
     if (queue_.forget_if_finished(job.message)) {
         record(job.message, SpoolEvent{SpoolEventKind::Finished, clock_.now(), 0, 0, {}});
-        // Not while an fdatasync runs on the log's descriptor: compaction replaces it.
-        if (spool_ && !syncing_ && spool_->wants_compaction() && spool_->compact()) ++spool_errors_;
+        compact_if_due();
     }
     wake();
 }

@@ -58,8 +58,9 @@ public:
     // Stops taking jobs; deliveries in flight finish. The loop ends at its next wake-up.
     void stop();
 
-    // Takes the spool's live messages into the queue (a restart resumes where it stopped); from
-    // then on every accepted message and recipient state change is written to it. Call before
+    // Takes the spool's live messages into the queue (a restart resumes where it stopped) and its
+    // pending handset notices into the notice writer; from then on every accepted message,
+    // recipient state change and notice that could not be written is recorded in it. Call before
     // start(). Returns the number of messages recovered.
     std::size_t recover(Spool& spool);
 
@@ -71,6 +72,8 @@ public:
     boost::asio::awaitable<std::optional<SpoolError>> commit(std::uint64_t sequence) override;
     // The same at once, on the caller's thread.
     std::optional<SpoolError> commit_now(std::uint64_t sequence);
+    // Compactions of the spool that are queued or running (live: on the fdatasync thread).
+    bool compacting() const { return compaction_queued_; }
     Duration commit_window() const override;
     // accept() without a spool (or ignoring its failure: 0 means not queued).
     MessageId submit(Envelope envelope, std::string content);
@@ -106,6 +109,14 @@ private:
     friend class QueueAdmin;  // postsuper edits qmgr's queue: through the same records and wake-up
 
     boost::asio::awaitable<void> schedule_loop();
+    // Compacts the spool when finished messages weigh enough: inline on a VirtualClock, else on
+    // the fdatasync thread, in turn with the commits' fdatasyncs (compact_off_loop).
+    void compact_if_due();
+    boost::asio::awaitable<void> compact_off_loop();
+    // The one fdatasync-or-compaction slot: waits until it is free, then holds it; release frees
+    // it and wakes the waiters.
+    boost::asio::awaitable<void> take_sync_slot();
+    void release_sync_slot();
     boost::asio::awaitable<void> run_job(DeliveryJob job);
     void settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes);
     void wake();
@@ -131,9 +142,12 @@ private:
     std::size_t in_flight_ = 0;
     Spool* spool_ = nullptr;
     // Group commit off the loop: one fdatasync at a time on sync_thread_; commits that arrive while
-    // one runs wait for it (it may cover them) and start the next one if it did not.
+    // one runs wait for it (it may cover them) and start the next one if it did not. A compaction
+    // takes the same slot from its start to its own sync's end, so that no fdatasync runs on a
+    // descriptor it replaces.
     std::unique_ptr<boost::asio::thread_pool> sync_thread_;
     bool syncing_ = false;
+    bool compaction_queued_ = false;
     std::vector<Timer*> sync_waiters_;
     std::uint64_t spool_errors_ = 0;
     std::uint64_t interrupted_ = 0;

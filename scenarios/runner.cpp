@@ -328,7 +328,7 @@ public:
         config.log.reset();
         auto dir = std::filesystem::path(s.file).parent_path();
         auto policy = gw::load_named_policy(config.policy, dir.empty() ? "." : dir);
-        if (!policy) throw RunError(s.file + ": gateway policy: " + policy.error->message());
+        if (!policy) throw RunError(s.file + ": gateway policy: " + policy.error().message());
         recorder_ = std::make_unique<Recorder>(rec, config.mailboxes, mx_port_);
         dns_->on_query([r = recorder_.get()](const world::DnsQueryRecord& q) { r->dns_query(q); });
         resolver_ = std::make_unique<dns::Resolver>(io.get_executor(), clock, gw::resolver_config(config));
@@ -343,7 +343,7 @@ public:
             if (!ctx.context) throw RunError(s.file + ": the run's TLS authority: " + ctx.error);
             settings.delivery.tls.context = std::move(ctx.context);
         }
-        relay_ = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver_, settings, std::move(*policy.policy),
+        relay_ = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver_, settings, std::move(policy).value(),
                                              rng_, recorder_.get());
         intake_ = std::make_unique<gw::Intake>(io.get_executor(), clock, *relay_, gw::intake_settings(config, "127.0.0.1"),
                                                "127.0.0.1", 0);

@@ -43,7 +43,7 @@ std::filesystem::path deliver(const std::filesystem::path& mailboxes, const gw::
     gw::NoticeMessage m = gw::render_notice(n);
     auto d = gw::deliver_to_maildir(mailboxes, n.to_address, m.bytes, {n.date, n.sequence, 1234, n.hostname});
     REQUIRE(d.ok());
-    return d.path;
+    return *d;
 }
 
 int show(const std::vector<std::string>& args, std::string& out, bool merge = true) {

@@ -27,10 +27,13 @@ namespace {
 // tests/spool; a failing fdatasync cannot be provoked there.)
 struct ControlledQueue final : gw::Submission {
     bool durable = true;
+    bool writable = true;  // false: the message record cannot be written (accept fails)
+    int sync_errno = 5;    // EIO
     std::vector<std::uint64_t> commits;
     gw::MessageId next_id = 1;
     gw::Acceptance accept(gw::Envelope, std::string) override {
-        gw::Acceptance a;
+        if (!writable) return Failure{gw::SpoolError{gw::SpoolErrorKind::Write, 28 /* ENOSPC */, "spool/queue.log"}};
+        gw::Accepted a;
         a.id = next_id++;
         a.commit = 100 + a.id;
         return a;
@@ -38,7 +41,7 @@ struct ControlledQueue final : gw::Submission {
     asio::awaitable<std::optional<gw::SpoolError>> commit(std::uint64_t sequence) override {
         commits.push_back(sequence);
         if (durable) co_return std::nullopt;
-        co_return gw::SpoolError{gw::SpoolErrorKind::Sync, 5 /* EIO */, "spool/log"};
+        co_return gw::SpoolError{gw::SpoolErrorKind::DataSync, sync_errno, "spool/queue.log"};
     }
     Duration commit_window() const override { return 1ms; }
 };
@@ -95,4 +98,32 @@ TEST_CASE("intake: the 250 waits for the commit, a failed commit answers 451 4.3
 
     queue.durable = true;  // the daemon still serves: the handset's retry is queued
     CHECK(exchange(io, intake.port(), message).find("250 2.0.0 Ok: queued as 3\r\n") != std::string::npos);
+}
+
+TEST_CASE("intake: a spool failure that answers 451 is logged with its cause, in Postfix's words",
+          "[intake][commit][integration]") {
+    asio::io_context io;
+    RealClock clock;
+    ControlledQueue queue;
+    std::vector<std::string> warnings;
+    gw::Intake intake(io.get_executor(), clock, queue, gw::IntakeSettings{}, "127.0.0.1", 0,
+                      [&](const std::string& line) { warnings.push_back(line); });
+
+    SECTION("a commit whose fdatasync fails") {
+        queue.durable = false;
+        queue.sync_errno = 28;  // ENOSPC
+        CHECK(exchange(io, intake.port(), message).find("451 4.3.0") != std::string::npos);
+        CHECK(warnings == std::vector<std::string>{
+                              "warning: queue file write error: fdatasync spool/queue.log: No space left on device"});
+    }
+    SECTION("a message record that cannot be written") {
+        queue.writable = false;
+        CHECK(exchange(io, intake.port(), message).find("451 4.3.0") != std::string::npos);
+        CHECK(warnings ==
+              std::vector<std::string>{"warning: queue file write error: write spool/queue.log: No space left on device"});
+    }
+    SECTION("a message queued and made durable is not warned about") {
+        CHECK(exchange(io, intake.port(), message).find("250 2.0.0 Ok: queued as 1") != std::string::npos);
+        CHECK(warnings.empty());
+    }
 }

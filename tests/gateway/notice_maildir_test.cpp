@@ -96,8 +96,8 @@ TEST_CASE("maildir delivery", "[maildir]") {
     SECTION("the file lands in new/, tmp/ is empty after, cur/ exists") {
         MaildirDelivery d = deliver_to_maildir(root, "p..q.@docomo.ne.jp", message, name);
         REQUIRE(d.ok());
-        CHECK(d.path == root / "p..q.@docomo.ne.jp" / "new" / "1243850400.M000000P0Q1.gw.example");
-        CHECK(read(d.path) == message);
+        CHECK(*d == root / "p..q.@docomo.ne.jp" / "new" / "1243850400.M000000P0Q1.gw.example");
+        CHECK(read(*d) == message);
         CHECK(entries(root / "p..q.@docomo.ne.jp" / "new") == 1);
         CHECK(entries(root / "p..q.@docomo.ne.jp" / "tmp") == 0);
         CHECK(fs::is_directory(root / "p..q.@docomo.ne.jp" / "cur"));
@@ -110,9 +110,9 @@ TEST_CASE("maildir delivery", "[maildir]") {
             MaildirDelivery d = deliver_to_maildir(root, a, message, MaildirFileName{at(1243850400), ++seq, 0, "gw"});
             INFO(a);
             REQUIRE(d.ok());
-            CHECK(inside(d.path, root));
-            CHECK(d.path.parent_path().parent_path().parent_path() == root);
-            CHECK(d.path.parent_path().filename() == "new");
+            CHECK(inside(*d, root));
+            CHECK(d->parent_path().parent_path().parent_path() == root);
+            CHECK(d->parent_path().filename() == "new");
         }
         CHECK(entries(root) == std::size(hostile));
         CHECK(entries(dir.path()) == 1);  // nothing written beside <mailboxes>
@@ -120,7 +120,8 @@ TEST_CASE("maildir delivery", "[maildir]") {
     SECTION("the same unique name twice: typed error, the first message untouched, tmp clean") {
         REQUIRE(deliver_to_maildir(root, "h@x", message, name).ok());
         MaildirDelivery d = deliver_to_maildir(root, "h@x", "other", name);
-        CHECK(d.error == MaildirError::AlreadyDelivered);
+        REQUIRE_FALSE(d);
+        CHECK(d.error().kind == MaildirError::AlreadyDelivered);
         CHECK(read(root / "h@x" / "new" / maildir_file_name(name)) == message);
         CHECK(entries(root / "h@x" / "tmp") == 0);
     }
@@ -128,8 +129,9 @@ TEST_CASE("maildir delivery", "[maildir]") {
         fs::create_directories(root);
         std::ofstream(root / "h@x") << "not a directory";
         MaildirDelivery d = deliver_to_maildir(root, "h@x", message, name);
-        CHECK(d.error == MaildirError::CreateDirectory);
-        CHECK(d.system_error != 0);
-        CHECK(to_string(d.error) == "create_directory");
+        REQUIRE_FALSE(d);
+        CHECK(d.error().kind == MaildirError::CreateDirectory);
+        CHECK(d.error().system_error != 0);
+        CHECK(to_string(d.error().kind) == "create_directory");
     }
 }

@@ -92,6 +92,6 @@ TEST_CASE("Sisimai reads the truth from the notice", "[notice][integration]") {
                                                render_notice(legacy_notice("5.1.7", "smtp; 553 malformed address")).bytes,
                                                MaildirFileName{at(1243850400), 7, 0, "gw.docomo.example"});
         REQUIRE(d.ok());
-        CHECK(sisimai(d.path.parent_path()).rfind("rejected|5.1.7|user@isp.example|p..q.@docomo.ne.jp|", 0) == 0);
+        CHECK(sisimai(d->parent_path()).rfind("rejected|5.1.7|user@isp.example|p..q.@docomo.ne.jp|", 0) == 0);
     }
 }

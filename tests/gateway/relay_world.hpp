@@ -74,10 +74,10 @@ public:
         if (!j.contains("dns_timeout_ms")) j["dns_timeout_ms"] = 1000;
         config = gw::read_config(JsonSource("gateway", j.dump()));
         auto policy = gw::load_named_policy(config.policy);
-        if (!policy) throw std::runtime_error(policy.error->message());
+        if (!policy) throw std::runtime_error(policy.error().message());
         resolver = std::make_unique<dns::Resolver>(io.get_executor(), clock, gw::resolver_config(config));
         relay = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver, gw::relay_settings(config),
-                                            std::move(*policy.policy), rng, &recorded);
+                                            std::move(policy).value(), rng, &recorded);
         intake = std::make_unique<gw::Intake>(io.get_executor(), clock, *relay, gw::intake_settings(config, "127.0.0.1"),
                                               "127.0.0.1", 0);
         relay->start();
@@ -143,7 +143,7 @@ public:
         auto policy = gw::load_named_policy(config.policy);
         auto settings = gw::relay_settings(config);
         if (process_id) settings.process_id = *process_id;
-        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver, settings, std::move(*policy.policy), rng,
+        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver, settings, std::move(policy).value(), rng,
                                             &recorded);
         relay->recover(spool);
         intake = std::make_unique<gw::Intake>(io.get_executor(), clock, *relay, gw::intake_settings(config, "127.0.0.1"),

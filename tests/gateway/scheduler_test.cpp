@@ -8,6 +8,7 @@
 #include "queue/spool.hpp"
 #include "relay/queue_admin.hpp"
 #include "relay/relay.hpp"
+#include "asio/spawn.hpp"
 #include "scenarios/virtual_loop.hpp"
 #include "tests/support/process.hpp"
 
@@ -118,12 +119,13 @@ struct Events final : gw::EventSink {
 // The scheduler and its world, members in an order that tears down safely (the clock outlives
 // the timers, the relay outlives nothing that points into it).
 struct Bench {
-    explicit Bench(gw::RelaySettings s = defaults(), std::string policy = "accurate")
+    // `mailboxes`: the handsets' Maildirs (default: a directory of the bench's own).
+    explicit Bench(gw::RelaySettings s = defaults(), std::string policy = "accurate", std::filesystem::path mailboxes = {})
         : settings(std::move(s)) {
-        settings.mailboxes = dir.path() / "mailboxes";
+        settings.mailboxes = mailboxes.empty() ? dir.path() / "mailboxes" : mailboxes;
         auto p = gw::load_named_policy(policy);
         REQUIRE(p);
-        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(*p.policy), &events);
+        relay = std::make_unique<gw::Relay>(io.get_executor(), clock, agent, settings, std::move(p).value(), &events);
     }
     static gw::RelaySettings defaults() {
         gw::RelaySettings s;
@@ -280,21 +282,22 @@ TEST_CASE("scheduler: operators' edits while a job is in flight", "[scheduler]")
 
     SECTION("delete is refused while a recipient is in flight, and the attempt settles normally") {
         auto edit = b.relay->admin().remove(id);
-        CHECK(edit.error == gw::QueueEditError::InFlight);
+        REQUIRE_FALSE(edit);
+        CHECK(edit.error() == gw::QueueEditError::InFlight);
         CHECK(b.relay->queue().find(id) != nullptr);
         REQUIRE(b.run_until_idle());
         CHECK(attempt_offsets(b.agent, id, t0) == std::vector<Duration>{0s, 6min});  // 1 min + 5 min backoff
     }
     SECTION("retry-now of an in-flight message changes nothing; once deferred it makes it due at once") {
         auto edit = b.relay->admin().retry_now(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 0);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 0);
         b.run_for(1min);  // the attempt ends (deferred to +6 min)
         REQUIRE(b.relay->in_flight() == 0);
         auto now = b.clock.now();
         edit = b.relay->admin().retry_now(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 1);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 1);
         REQUIRE(b.run_until_idle());
         auto offsets = attempt_offsets(b.agent, id, t0);
         REQUIRE(offsets.size() == 2);
@@ -304,9 +307,9 @@ TEST_CASE("scheduler: operators' edits while a job is in flight", "[scheduler]")
         b.run_for(1min);
         REQUIRE(b.relay->in_flight() == 0);
         auto edit = b.relay->admin().remove(id);
-        CHECK(edit.ok());
-        CHECK(edit.affected == 1);
-        CHECK(b.relay->admin().remove(id).error == gw::QueueEditError::NoSuchMessage);
+        REQUIRE(edit.ok());
+        CHECK(*edit == 1);
+        CHECK(b.relay->admin().remove(id).error() == gw::QueueEditError::NoSuchMessage);
         REQUIRE(b.run_until_idle());
         CHECK(b.agent.calls.size() == 1);
         CHECK(b.events.of<gw::NoticeWritten>().empty());
@@ -362,22 +365,22 @@ TEST_CASE("scheduler: recovery from the spool resumes each recipient where it st
     gw::MessageId waiting = 0;
     {
         auto opened = gw::Spool::open(spool_dir.path());  // outlives the relay that writes to it
-        REQUIRE(opened.spool);
+        REQUIRE(opened);
         Bench b;
         b.agent.duration = 0s;
         b.agent.script["x@full.example"] = {Answer::Defer};
-        b.relay->recover(*opened.spool);
+        b.relay->recover(**opened);
         b.relay->start();
         waiting = b.submit("a@docomo.ne.jp", {"x@full.example", "y@fine.example"});
         b.run_for(1min);  // x deferred to +5 min, y delivered
         REQUIRE(b.agent.calls.size() == 2);
     }
     auto opened = gw::Spool::open(spool_dir.path());
-    REQUIRE(opened.spool);
+    REQUIRE(opened);
     Bench b;  // a new process: the same spool, a clock a little later
     b.agent.duration = 0s;
     b.clock.advance_to(t0 + 2min);
-    CHECK(b.relay->recover(*opened.spool) == 1);
+    CHECK(b.relay->recover(**opened) == 1);
     b.relay->start();
     REQUIRE(b.run_until_idle());
     REQUIRE(b.agent.calls.size() == 1);  // only x: y was delivered before the restart
@@ -386,4 +389,139 @@ TEST_CASE("scheduler: recovery from the spool resumes each recipient where it st
     CHECK(b.agent.calls[0].attempt == 2);
     CHECK(b.agent.calls[0].at == t0 + 5min);  // its recorded due time, not the restart's
     CHECK(b.relay->interrupted_attempts() == 0);
+}
+
+TEST_CASE("scheduler: live, a compaction due while an fdatasync runs follows it on the sync thread", "[scheduler][spool]") {
+    // Before, a message that finished while a commit's fdatasync ran skipped compaction (it ran on
+    // the loop, and not while the log's descriptor was being synced); now it waits for the slot.
+    TempDir spool_dir;
+    gw::SpoolLimits limits;
+    limits.compact_min_dead_bytes = 1;  // every finished message makes a compaction due
+    auto opened = gw::Spool::open(spool_dir.path(), limits);
+    REQUIRE(opened);
+    gw::Spool& spool = **opened;
+    const auto opening = spool.compactions();
+    asio::io_context io;
+    RealClock clock;
+    ScriptedAgent agent(io.get_executor(), clock);
+    agent.duration = 0s;
+    auto settings = Bench::defaults();
+    settings.mailboxes = spool_dir.path() / "mailboxes";
+    auto p = gw::load_named_policy("accurate");
+    REQUIRE(p);
+    gw::Relay relay(io.get_executor(), clock, agent, settings, std::move(p).value());
+    relay.recover(spool);
+    relay.start();
+    // As intake does: accept, then commit before the 250. Each delivery is done at once, so each
+    // message finishes while an fdatasync is on its way.
+    std::vector<std::optional<std::optional<gw::SpoolError>>> commits(3);
+    for (auto& c : commits) {
+        auto a = relay.accept(gw::Envelope{"a@docomo.ne.jp", {"x@fine.example"}}, "Subject: t\r\n\r\nhi\r\n");
+        REQUIRE(a);
+        relaylab::spawn(io.get_executor(), relay.commit(a->commit), [&c](std::optional<gw::SpoolError> e) { c = e; });
+    }
+    auto settled = [&] {
+        return relay.idle() && !relay.compacting() &&
+               std::all_of(commits.begin(), commits.end(), [](const auto& c) { return c.has_value(); });
+    };
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!settled() && std::chrono::steady_clock::now() < until) io.run_one_for(100ms);
+    REQUIRE(settled());
+    for (const auto& c : commits) CHECK_FALSE(*c);
+    CHECK(agent.calls.size() == 3);
+    CHECK(spool.compactions() > opening);
+    CHECK_FALSE(spool.wants_compaction());  // nothing finished is left in the log
+    CHECK(relay.spool_errors() == 0);
+    CHECK(spool.durable() == spool.appended());
+    relay.stop();
+    io.poll();
+
+    auto r = gw::read_spool(spool_dir.path());
+    REQUIRE_FALSE(r.error);
+    CHECK(r.replay.live.empty());
+    CHECK(r.replay.max_id == 3);
+    CHECK(r.replay.dropped_tail_bytes == 0);
+}
+
+TEST_CASE("scheduler: a notice pending at a stop is written once after the restart", "[scheduler][spool]") {
+    TempDir spool_dir, maildirs;
+    const auto mailboxes = maildirs.path() / "mailboxes";
+    const auto blocked = mailboxes / "a@docomo.ne.jp";  // a file where the handset's Maildir goes
+    std::filesystem::create_directories(mailboxes);
+    { std::ofstream(blocked) << "not a Maildir"; }
+    auto notices_on_disk = [&] {
+        std::size_t n = 0;
+        if (std::filesystem::is_directory(blocked / "new"))
+            for ([[maybe_unused]] const auto& f : std::filesystem::directory_iterator(blocked / "new")) ++n;
+        return n;
+    };
+    gw::MessageId bounced = 0;
+    {
+        auto opened = gw::Spool::open(spool_dir.path());
+        REQUIRE(opened);
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.agent.duration = 0s;
+        b.agent.script["x@isp.example"] = {Answer::Bounce};
+        b.relay->recover(**opened);
+        b.relay->start();
+        bounced = b.submit("a@docomo.ne.jp", {"x@isp.example"});
+        b.run_for(1min);
+        REQUIRE(b.events.of<gw::NoticeFailed>().size() == 1);
+        CHECK(b.relay->notices_pending() == 1);
+        CHECK(b.relay->queue().messages() == 0);  // the message is finished: only the notice is left
+        b.relay->stop();
+    }
+    // The stop left the notice on disk, pending (its message's records are gone).
+    {
+        auto r = gw::read_spool(spool_dir.path());
+        REQUIRE_FALSE(r.error);
+        CHECK(r.replay.live.empty());
+        REQUIRE(r.replay.notices.size() == 1);
+        const auto& kept = r.replay.notices.begin()->second;
+        CHECK(kept.id == bounced);
+        CHECK(kept.written == gw::SpoolEventKind::FailureNotice);
+        CHECK(kept.handset == "a@docomo.ne.jp");
+        CHECK(kept.bytes.find("multipart/report") != std::string::npos);
+        // Kept before the recipient's failure was recorded: no B without its notice on disk.
+        const std::string log = test::read_file(spool_dir.path() / gw::kSpoolLogName);
+        const auto p = log.find("\nP " + std::to_string(bounced) + " ");
+        const auto b = log.find("\nB " + std::to_string(bounced) + " ");
+        REQUIRE(p != std::string::npos);
+        REQUIRE(b != std::string::npos);
+        CHECK(p < b);
+    }
+    std::filesystem::remove(blocked);  // the Maildir is writable again
+    std::string written_bytes;
+    {
+        auto opened = gw::Spool::open(spool_dir.path());  // a restart (and its compaction)
+        REQUIRE(opened);
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.clock.advance_to(t0 + 10min);
+        CHECK(b.relay->recover(**opened) == 0);
+        CHECK(b.relay->notices_pending() == 1);
+        b.relay->start();
+        REQUIRE(b.run_until_idle());
+        auto written = b.events.of<gw::NoticeWritten>();
+        REQUIRE(written.size() == 1);
+        CHECK(written[0].second.id == bounced);
+        CHECK(written[0].second.kind == gw::NoticeKind::Failure);
+        CHECK(b.agent.calls.empty());  // nothing is delivered again
+        CHECK(notices_on_disk() == 1);
+        written_bytes = test::read_file(written[0].second.path);
+    }
+    CHECK(written_bytes.find("x@isp.example") != std::string::npos);
+    // Written means recorded: a third start finds nothing pending and writes nothing more.
+    {
+        auto opened = gw::Spool::open(spool_dir.path());
+        REQUIRE(opened);
+        CHECK((*opened)->recovered().notices.empty());
+        Bench b(Bench::defaults(), "accurate", mailboxes);
+        b.clock.advance_to(t0 + 20min);
+        b.relay->recover(**opened);
+        CHECK(b.relay->notices_pending() == 0);
+        b.relay->start();
+        b.run_for(1h);
+        CHECK(b.events.of<gw::NoticeWritten>().empty());
+    }
+    CHECK(notices_on_disk() == 1);
 }

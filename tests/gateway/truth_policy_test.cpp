@@ -19,9 +19,9 @@ std::filesystem::path policy_dir() {
 
 Policy shipped(const char* name) {
     auto loaded = load_policy(name, policy_dir());
-    INFO((loaded.error ? loaded.error->message() : std::string()));
+    INFO((loaded ? std::string() : loaded.error().message()));
     REQUIRE(loaded);
-    return *loaded.policy;
+    return *loaded;
 }
 
 const smtp::Remote mx1{"mx1.isp.example", "127.0.0.11", 25};
@@ -151,33 +151,33 @@ TEST_CASE("policy: loader errors are precise", "[policy]") {
     SECTION("the minimal policy loads, and first match wins") {
         const auto l = parse_policy(policy_text(""), "t.json");
         REQUIRE(l);
-        CHECK(render(*l.policy, the_2009_case(), Language::En).body == "b 553 malformed address");
+        CHECK(render(*l, the_2009_case(), Language::En).body == "b 553 malformed address");
     }
     SECTION("JSON syntax error: file:line:col") {
         const auto l = parse_policy("{\n  \"name\": \"t\",\n  \"rules\": [,]\n}\n", "bad.json");
-        REQUIRE(l.error);
-        CHECK(l.error->kind == PolicyErrorKind::Syntax);
-        CHECK(l.error->line == 3);
-        CHECK(l.error->column == 13);
-        CHECK(l.error->message().rfind("bad.json:3:13: syntax error: ", 0) == 0);
+        REQUIRE_FALSE(l);
+        CHECK(l.error().kind == PolicyErrorKind::Syntax);
+        CHECK(l.error().line == 3);
+        CHECK(l.error().column == 13);
+        CHECK(l.error().message().rfind("bad.json:3:13: syntax error: ", 0) == 0);
     }
     SECTION("unknown key, with its JSON path") {
         const auto l = parse_policy(policy_text(", \"stgae\": \"mail\""), "t.json");
-        REQUIRE(l.error);
-        CHECK(l.error->kind == PolicyErrorKind::UnknownKey);
-        CHECK(l.error->path == "rules[0].match.stgae");
-        CHECK(l.error->message() == "t.json: rules[0].match.stgae: unknown key: stgae");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().kind == PolicyErrorKind::UnknownKey);
+        CHECK(l.error().path == "rules[0].match.stgae");
+        CHECK(l.error().message() == "t.json: rules[0].match.stgae: unknown key: stgae");
     }
     SECTION("unknown top-level key") {
         const auto l = parse_policy(policy_text("", "  \"colour\": 1,\n"), "t.json");
-        REQUIRE(l.error);
-        CHECK(l.error->path == "colour");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().path == "colour");
     }
     SECTION("bad values") {
         auto err = [](const std::string& extra) {
             const auto l = parse_policy(policy_text(extra), "t.json");
-            REQUIRE(l.error);
-            return *l.error;
+            REQUIRE_FALSE(l);
+            return l.error();
         };
         CHECK(err(", \"stage\": [\"mail\", \"mial\"]").path == "rules[0].match.stage[1]");
         CHECK(err(", \"code\": 99").path == "rules[0].match.code");
@@ -190,34 +190,34 @@ TEST_CASE("policy: loader errors are precise", "[policy]") {
         std::string text = policy_text("");
         text.replace(text.find("{reply}"), 7, "{replly}");
         const auto l = parse_policy(text, "t.json");
-        REQUIRE(l.error);
-        CHECK(l.error->kind == PolicyErrorKind::UnknownPlaceholder);
-        CHECK(l.error->path == "rules[0].body.en");
-        CHECK(l.error->detail == "replly");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().kind == PolicyErrorKind::UnknownPlaceholder);
+        CHECK(l.error().path == "rules[0].body.en");
+        CHECK(l.error().detail == "replly");
         std::string claim = policy_text("");
         claim.replace(claim.find("\"sender_rejected\",\n"), 17, "\"host_unknwon\"");
         const auto c = parse_policy(claim, "t.json");
-        REQUIRE(c.error);
-        CHECK(c.error->path == "rules[0].claims");
+        REQUIRE_FALSE(c);
+        CHECK(c.error().path == "rules[0].claims");
     }
     SECTION("a default rule is mandatory, and both languages") {
         const auto l = parse_policy(R"({"name": "t", "rules": []})", "t.json");
-        REQUIRE(l.error);
-        CHECK(l.error->kind == PolicyErrorKind::MissingKey);
-        CHECK(l.error->detail == "default");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().kind == PolicyErrorKind::MissingKey);
+        CHECK(l.error().detail == "default");
         std::string no_en = policy_text("");
         no_en.replace(no_en.find(", \"en\": \"s\""), 11, "");
         const auto m = parse_policy(no_en, "t.json");
-        REQUIRE(m.error);
-        CHECK(m.error->path == "rules[0].subject");
-        CHECK(m.error->detail == "en");
+        REQUIRE_FALSE(m);
+        CHECK(m.error().path == "rules[0].subject");
+        CHECK(m.error().detail == "en");
     }
     SECTION("a subject is one line") {
         std::string text = policy_text("");
         text.replace(text.find("\"subject\": {\"ja\": \"s\""), 21, "\"subject\": {\"ja\": \"s\\nX\"");
         const auto l = parse_policy(text, "t.json");
-        REQUIRE(l.error);
-        CHECK(l.error->path == "rules[0].subject.ja");
+        REQUIRE_FALSE(l);
+        CHECK(l.error().path == "rules[0].subject.ja");
     }
     SECTION("third-party files load by path; bare names stay inside the policy directory") {
         test::TempDir dir("gwtruth");
@@ -226,11 +226,11 @@ TEST_CASE("policy: loader errors are precise", "[policy]") {
         CHECK(load_policy(file.string(), policy_dir()));
         CHECK(load_policy("mine", dir.path()));
         const auto up = load_policy("..", dir.path());
-        REQUIRE(up.error);
-        CHECK(up.error->kind == PolicyErrorKind::BadName);
+        REQUIRE_FALSE(up);
+        CHECK(up.error().kind == PolicyErrorKind::BadName);
         const auto missing = load_policy("nope", dir.path());
-        REQUIRE(missing.error);
-        CHECK(missing.error->kind == PolicyErrorKind::NotFound);
+        REQUIRE_FALSE(missing);
+        CHECK(missing.error().kind == PolicyErrorKind::NotFound);
     }
 }
 

@@ -45,8 +45,8 @@ const std::string retry = R"({"retry": {"min_backoff": "1h", "max_backoff": "1h"
 struct ControlledRelay {
     explicit ControlledRelay(gw::ControlLimits limits = {}) : w(zone, {{"127.0.0.21", deferring}, {"127.0.0.22", slow}}, retry) {
         auto opened = gw::Spool::open(dir.path());
-        REQUIRE_FALSE(opened.error);
-        spool = std::move(opened.spool);
+        REQUIRE(opened);
+        spool = std::move(opened).value();
         w.restart_on(*spool, std::nullopt, [&](gw::Relay& relay) {
             control.emplace(w.io.get_executor(), w.clock, relay, dir.path(), limits,
                             [this](const gw::ControlCommand& c, const gw::ControlAnswer& a) { observed.emplace_back(c, a); });
@@ -146,8 +146,8 @@ TEST_CASE("control socket: retry makes a deferred message's next attempt happen 
 
     SECTION("retry ID: ok 1, and the second attempt comes now, not in an hour") {
         auto reply = r.ask({gw::ControlVerb::Retry, id});
-        REQUIRE_FALSE(reply.failure);
-        CHECK(reply.line == "ok 1");
+        REQUIRE(reply);
+        CHECK(reply->line == "ok 1");
         REQUIRE(r.w.loop.run_until([&] { return attempts_for(r.w.recorded, id) == 2; }, asked + 1min));
         CHECK(r.w.clock.now() < asked + 1min);
         // Recorded: the spool holds the forced retry (what a restart replays).
@@ -162,7 +162,8 @@ TEST_CASE("control socket: retry makes a deferred message's next attempt happen 
         auto second = r.submit("carol@isp.example");
         REQUIRE(r.w.loop.run_until([&] { return attempts_for(r.w.recorded, second) == 1; }, r.w.clock.now() + 1min));
         auto reply = r.ask({gw::ControlVerb::RetryAll, 0});
-        CHECK(reply.line == "ok 2");
+        REQUIRE(reply);
+        CHECK(reply->line == "ok 2");
         REQUIRE(r.w.loop.run_until([&] { return r.w.recorded.attempts().size() == 4; }, r.w.clock.now() + 1min));
     }
     SECTION("without a control command the next attempt waits its hour") {
@@ -171,7 +172,8 @@ TEST_CASE("control socket: retry makes a deferred message's next attempt happen 
     }
     SECTION("delete ID: ok 1, gone from the queue and from the spool") {
         auto reply = r.ask({gw::ControlVerb::Delete, id});
-        CHECK(reply.line == "ok 1");
+        REQUIRE(reply);
+        CHECK(reply->line == "ok 1");
         CHECK(r.w.relay->queue().messages() == 0);
         CHECK(r.w.relay->idle());
         CHECK(gw::read_spool(r.dir.path()).replay.live.empty());
@@ -180,14 +182,14 @@ TEST_CASE("control socket: retry makes a deferred message's next attempt happen 
         CHECK(attempts_for(r.w.recorded, id) == 1);
         CHECK(r.w.recorded.notices().empty());
         SECTION("and a second delete no longer finds it") {
-            CHECK(r.ask({gw::ControlVerb::Delete, id}).line == "error unknown queue id");
+            CHECK(r.ask({gw::ControlVerb::Delete, id})->line == "error unknown queue id");
         }
     }
     SECTION("an unknown id is an error, and changes nothing") {
         auto reply = r.ask({gw::ControlVerb::Retry, id + 100});
-        REQUIRE_FALSE(reply.failure);
-        CHECK(reply.line == "error unknown queue id");
-        CHECK(reply.answer.error == gw::ControlError::NoSuchMessage);
+        REQUIRE(reply);
+        CHECK(reply->line == "error unknown queue id");
+        CHECK(reply->answer.error == gw::ControlError::NoSuchMessage);
         CHECK(r.w.relay->queue().messages() == 1);
     }
 }
@@ -196,8 +198,8 @@ TEST_CASE("control socket: a message in delivery cannot be deleted until its att
     ControlledRelay r;
     auto id = r.submit("dave@slow.example");
     REQUIRE(r.w.loop.run_until([&] { return r.w.relay->in_flight() == 1; }, r.w.clock.now() + 1min));
-    CHECK(r.ask({gw::ControlVerb::Delete, id}).line == "error in flight, try again");
-    CHECK(r.ask({gw::ControlVerb::Retry, id}).line == "ok 0");  // nothing waits: the attempt runs
+    CHECK(r.ask({gw::ControlVerb::Delete, id})->line == "error in flight, try again");
+    CHECK(r.ask({gw::ControlVerb::Retry, id})->line == "ok 0");  // nothing waits: the attempt runs
     CHECK(r.w.relay->queue().messages() == 1);
 }
 
@@ -230,11 +232,12 @@ TEST_CASE("control socket: bad lines, silence and crowds get an error line, neve
         r.w.loop.settle();
         TimePoint start = r.w.clock.now();
         auto reply = r.ask({gw::ControlVerb::RetryAll, 0});
-        CHECK(reply.line == "error busy, try again");
+        REQUIRE(reply);
+        CHECK(reply->line == "error busy, try again");
         CHECK(r.w.clock.now() == start);
         REQUIRE(r.w.loop.run_until([&] { return silent.has_value(); }, r.w.clock.now() + 1min));
         CHECK(*silent == "error timeout waiting for the command\n");
-        CHECK(r.ask({gw::ControlVerb::RetryAll, 0}).line == "ok 0");  // the slot is free again
+        CHECK(r.ask({gw::ControlVerb::RetryAll, 0})->line == "ok 0");  // the slot is free again
     }
 }
 
@@ -258,7 +261,8 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
         CHECK((st.st_mode & 0777) == 0600);
         auto reply = retry_all_at(r, path);
         REQUIRE(reply);
-        CHECK(reply->line == "ok 0");
+        REQUIRE(*reply);
+        CHECK((*reply)->line == "ok 0");
         control.stop();
         CHECK_FALSE(fs::exists(fs::symlink_status(path)));
     }
@@ -272,7 +276,8 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
         ControlledRelay r;
         auto reply = retry_all_at(r, path);
         REQUIRE(reply);
-        CHECK(reply->failure == gw::ControlClientError::Connect);
+        REQUIRE_FALSE(*reply);
+        CHECK(reply->error().kind == gw::ControlClientError::Connect);
     }
 }
 
@@ -282,7 +287,7 @@ TEST_CASE("control socket file: mode 0600, stale one replaced, removed on stop",
 TEST_CASE("control socket: only the daemon's uid or root may command it (SO_PEERCRED)", "[control]") {
     require(::geteuid() == 0, "running as root (to connect as another user)");
     ControlledRelay r;
-    SECTION("the same uid is answered") { CHECK(r.ask({gw::ControlVerb::RetryAll, 0}).line == "ok 0"); }
+    SECTION("the same uid is answered") { CHECK(r.ask({gw::ControlVerb::RetryAll, 0})->line == "ok 0"); }
     SECTION("another uid hears `error not permitted` and nothing is done") {
         // Loosen the fences the mode puts up, as a careless chmod would.
         fs::permissions(r.dir.path(), fs::perms::owner_all | fs::perms::others_exec);

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <optional>
+#include <thread>
 #include <sstream>
 
 using namespace relaylab;
@@ -42,8 +44,8 @@ void spit(const std::filesystem::path& p, const std::string& s) {
 // Writes one message (two recipients) and a few state changes; returns the log's bytes.
 void write_sample(const std::filesystem::path& dir) {
     auto opened = Spool::open(dir);
-    REQUIRE_FALSE(opened.error);
-    auto& s = *opened.spool;
+    REQUIRE(opened);
+    auto& s = **opened;
     auto m = message(7, "p..q.@docomo.ne.jp", {"bob@isp.example", "eve@other.example"}, "Subject: x\r\n\r\nhi\r\n");
     auto a = s.append_message(m);
     REQUIRE_FALSE(a.error);
@@ -91,10 +93,10 @@ TEST_CASE("addresses with any byte survive the field encoding", "[spool]") {
     test::TempDir d("relaylab-spool");
     {
         auto opened = Spool::open(d.path());
-        REQUIRE_FALSE(opened.error);
+        REQUIRE(opened);
         std::string odd = "a b%c\xff\x01\"q.\"@x.example";
         auto m = message(1, "", {odd, "plain@x.example"}, std::string("\0binary\r\n.\r\n", 12));
-        REQUIRE_FALSE(opened.spool->append_message(m).error);
+        REQUIRE_FALSE((*opened)->append_message(m).error);
     }
     auto r = read_spool(d.path());
     REQUIRE(r.replay.live.size() == 1);
@@ -151,9 +153,9 @@ TEST_CASE("a torn or corrupt tail is ignored, never a crash", "[spool]") {
         spit(log_of(d), whole.substr(0, whole.size() - 5));
         {
             auto opened = Spool::open(d.path());
-            REQUIRE_FALSE(opened.error);
-            CHECK(opened.spool->recovered().dropped_tail_bytes > 0);
-            auto a = opened.spool->append_event(7, SpoolEvent{SpoolEventKind::Delivered, t0 + 5s, 1, 2, {}});
+            REQUIRE(opened);
+            CHECK((*opened)->recovered().dropped_tail_bytes > 0);
+            auto a = (*opened)->append_event(7, SpoolEvent{SpoolEventKind::Delivered, t0 + 5s, 1, 2, {}});
             REQUIRE_FALSE(a.error);
         }
         auto r = read_spool(d.path());
@@ -165,7 +167,7 @@ TEST_CASE("a torn or corrupt tail is ignored, never a crash", "[spool]") {
         auto r = read_spool(d.path());
         REQUIRE(r.error);
         CHECK(r.error->kind == SpoolErrorKind::BadHeader);
-        CHECK(Spool::open(d.path()).error->kind == SpoolErrorKind::BadHeader);
+        CHECK(Spool::open(d.path()).error().kind == SpoolErrorKind::BadHeader);
     }
 }
 
@@ -173,7 +175,7 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
     test::TempDir d("relaylab-spool");
     {
         auto opened = Spool::open(d.path());
-        auto& s = *opened.spool;
+        auto& s = **opened;
         for (MessageId id = 1; id <= 3; ++id) REQUIRE_FALSE(s.append_message(message(id, "a@x", {"b@y"}, "x\r\n")).error);
         s.append_event(2, SpoolEvent{SpoolEventKind::Delivered, t0, 0, 1, {}});
         s.append_event(2, SpoolEvent{SpoolEventKind::Finished, t0, 0, 0, {}});
@@ -184,9 +186,9 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
     auto before = test::read_file(log_of(d)).size();
     {
         auto opened = Spool::open(d.path());
-        REQUIRE_FALSE(opened.error);
-        CHECK(opened.spool->recovered().live.size() == 1);
-        CHECK(opened.spool->recovered().max_id == 3);
+        REQUIRE(opened);
+        CHECK((*opened)->recovered().live.size() == 1);
+        CHECK((*opened)->recovered().max_id == 3);
     }
     auto after = test::read_file(log_of(d)).size();
     CHECK(after < before);
@@ -199,18 +201,18 @@ TEST_CASE("finished messages are compacted away, and ids are never reused", "[sp
 TEST_CASE("one process at a time holds a spool", "[spool]") {
     test::TempDir d("relaylab-spool");
     auto first = Spool::open(d.path());
-    REQUIRE_FALSE(first.error);
+    REQUIRE(first);
     auto second = Spool::open(d.path());
-    REQUIRE(second.error);
-    CHECK(second.error->kind == SpoolErrorKind::Locked);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().kind == SpoolErrorKind::Locked);
     SECTION("offline edits refuse while it is held") {
         auto e = force_retry(d.path(), 1, t0);
         REQUIRE(e);
         CHECK(e->kind == SpoolErrorKind::Locked);
     }
     SECTION("released when the holder closes") {
-        first.spool.reset();
-        CHECK_FALSE(Spool::open(d.path()).error);
+        first->reset();
+        CHECK(Spool::open(d.path()).ok());
     }
 }
 
@@ -237,7 +239,7 @@ TEST_CASE("offline retry and delete", "[spool]") {
 TEST_CASE("commit syncs once for everything appended before it", "[spool]") {
     test::TempDir d("relaylab-spool");
     auto opened = Spool::open(d.path());
-    auto& s = *opened.spool;
+    auto& s = **opened;
     auto syncs = s.syncs();
     auto a = s.append_message(message(1, "a@x", {"b@y"}, "1"));
     auto b = s.append_message(message(2, "a@x", {"b@y"}, "2"));
@@ -246,4 +248,99 @@ TEST_CASE("commit syncs once for everything appended before it", "[spool]") {
     REQUIRE_FALSE(s.commit(b.sequence));  // already durable: the first commit covered it
     CHECK(s.syncs() == syncs + 1);
     CHECK(s.durable() == b.sequence);
+}
+
+TEST_CASE("compaction in steps: the rewrite on another thread, the records appended meanwhile kept", "[spool]") {
+    test::TempDir d("relaylab-spool");
+    SpoolLimits limits;
+    limits.compact_min_dead_bytes = 1;
+    auto opened = Spool::open(d.path(), limits);
+    REQUIRE(opened);
+    Spool& s = **opened;
+    for (MessageId id = 1; id <= 3; ++id) REQUIRE_FALSE(s.append_message(message(id, "a@x", {"b@y"}, "x\r\n")).error);
+    s.append_event(2, SpoolEvent{SpoolEventKind::Delivered, t0, 0, 1, {}});
+    s.append_event(2, SpoolEvent{SpoolEventKind::Finished, t0, 0, 0, {}});
+    REQUIRE(s.wants_compaction());
+    const auto ticket = s.begin_compaction();
+    CHECK_FALSE(s.wants_compaction());  // one at a time
+    // While the rewrite runs elsewhere, the owner goes on appending: a new message, a state change
+    // of a live one, and the end of another.
+    REQUIRE_FALSE(s.append_message(message(4, "a@x", {"b@y"}, "four\r\n")).error);
+    REQUIRE_FALSE(s.append_event(1, SpoolEvent{SpoolEventKind::Deferred, t0 + 1s, 0, 1, t0 + 10min}).error);
+    REQUIRE_FALSE(s.append_event(3, SpoolEvent{SpoolEventKind::Finished, t0 + 1s, 0, 0, {}}).error);
+    std::optional<Result<Spool::CompactedLog, SpoolError>> compacted;
+    std::thread rewrite([&] { compacted.emplace(Spool::compact_log(ticket)); });
+    rewrite.join();
+    REQUIRE(compacted);
+    REQUIRE(compacted->ok());
+    auto sync = s.end_compaction(std::move(*compacted));
+    REQUIRE(sync);
+    CHECK(sync->directory == d.path());  // the rename is made durable with the switch's sync
+    REQUIRE_FALSE(s.end_sync(*sync, Spool::run_sync(*sync)));
+    CHECK(s.durable() == s.appended());
+    CHECK(s.compactions() == 2);  // open's, and this one
+    // Appends go to the new log.
+    REQUIRE_FALSE(s.append_event(4, SpoolEvent{SpoolEventKind::Deferred, t0 + 2s, 0, 1, t0 + 20min}).error);
+
+    auto r = read_spool(d.path());
+    REQUIRE_FALSE(r.error);
+    CHECK(r.replay.dropped_tail_bytes == 0);
+    // I, M1, M3 (live when the rewrite began), then the tail: M4, D1, F3; then D4. Message 2 is gone.
+    CHECK(r.replay.records == 7);
+    CHECK(r.replay.max_id == 4);
+    REQUIRE(r.replay.live.size() == 2);
+    REQUIRE(r.replay.live.count(1) == 1);
+    CHECK(r.replay.live.at(1).message.recipients[0].due == t0 + 10min);
+    REQUIRE(r.replay.live.count(4) == 1);
+    CHECK(r.replay.live.at(4).message.content == "four\r\n");
+    CHECK(r.replay.live.at(4).message.recipients[0].due == t0 + 20min);
+}
+
+TEST_CASE("a pending notice's record: read back byte for byte, kept past its message until written", "[spool]") {
+    test::TempDir d("relaylab-spool");
+    SpooledNotice n;
+    n.id = 1;
+    n.recipient = 0;
+    n.written = SpoolEventKind::FailureNotice;
+    n.attempts = 1;
+    n.at = t0 + 5s;
+    n.sequence = 3;
+    n.handset = "p..q.@docomo.ne.jp";
+    n.subject = "送信メールエラー";
+    n.body = "ホストが見つかりません。\n100% sure";
+    n.claims = "host_unknown";
+    n.bytes = "Subject: x\r\n\r\nline one\r\n\r\n1234 deadbeef\nnot a record\r\n";
+    {
+        auto opened = Spool::open(d.path());
+        REQUIRE(opened);
+        Spool& s = **opened;
+        REQUIRE_FALSE(s.append_message(message(1, n.handset, {"x@isp.example"}, "Subject: x\r\n\r\nhi\r\n")).error);
+        REQUIRE_FALSE(s.append_notice(n).error);
+        s.append_event(1, SpoolEvent{SpoolEventKind::Bounced, t0 + 5s, 0, 1, {}});
+        s.append_event(1, SpoolEvent{SpoolEventKind::Finished, t0 + 5s, 0, 0, {}});
+    }
+    {
+        auto opened = Spool::open(d.path());  // compacts: the message goes, its pending notice stays
+        REQUIRE(opened);
+        const auto& r = (*opened)->recovered();
+        CHECK(r.live.empty());
+        REQUIRE(r.notices.size() == 1);
+        const SpooledNotice& got = r.notices.begin()->second;
+        CHECK(key_of(got) == key_of(n));
+        CHECK(got.at == n.at);
+        CHECK(got.attempts == 1);
+        CHECK(got.sequence == 3);
+        CHECK(got.handset == n.handset);
+        CHECK(got.subject == n.subject);
+        CHECK(got.body == n.body);
+        CHECK(got.claims == n.claims);
+        CHECK(got.bytes == n.bytes);
+        // Written: the N record of the same message and recipient.
+        (*opened)->append_event(1, SpoolEvent{SpoolEventKind::FailureNotice, t0 + 1min, 0, 1, {}});
+    }
+    auto opened = Spool::open(d.path());
+    REQUIRE(opened);
+    CHECK((*opened)->recovered().notices.empty());
+    CHECK(read_spool(d.path()).replay.notices.empty());
+    CHECK(test::read_file(log_of(d)).find(n.bytes) == std::string::npos);  // compacted away
 }

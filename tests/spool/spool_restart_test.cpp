@@ -28,22 +28,22 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
     RelayWorld w(zone, {{"127.0.0.21", accepting}}, retry);
     TempDir spool_dir("relaylab-spool");
     auto first = gw::Spool::open(spool_dir.path());
-    REQUIRE_FALSE(first.error);
-    w.restart_on(*first.spool, 1);
+    REQUIRE(first);
+    w.restart_on(**first, 1);
 
     auto at_intake = w.submit("alice@docomo.ne.jp", {"bob@healing.example", "carol@isp.example"});
     REQUIRE(at_intake.size() == 2);
     // The first attempts: carol is delivered, bob deferred (SERVFAIL) to +10m.
     REQUIRE(w.loop.run_until([&] { return w.recorded.attempts().size() == 2; }, w.clock.now() + 1min));
     CHECK(w.received("127.0.0.21").size() == 1);
-    CHECK(first.spool->durable() >= 1);
+    CHECK((*first)->durable() >= 1);
 
     // "kill -9": the relay and its spool vanish; nothing is written on the way out.
     const TimePoint crash = w.clock.now();
-    first.spool.reset();
+    first->reset();
     auto second = gw::Spool::open(spool_dir.path());
-    REQUIRE_FALSE(second.error);
-    const auto& recovered = second.spool->recovered();
+    REQUIRE(second);
+    const auto& recovered = (*second)->recovered();
 
     SECTION("the spool holds the message with bob waiting and carol done") {
         REQUIRE(recovered.live.size() == 1);
@@ -54,7 +54,7 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
     }
 
     SECTION("the new relay tries bob at +10m and +30m, delivers, and never re-sends to carol") {
-        w.restart_on(*second.spool, 2);
+        w.restart_on(**second, 2);
         auto before = w.recorded.attempts().size();
         REQUIRE(w.run_until_idle());
         auto attempts = w.recorded.attempts();
@@ -67,14 +67,14 @@ TEST_CASE("a restarted relay resumes deferred recipients at their due time", "[s
         CHECK(w.received("127.0.0.21").size() == 2);  // carol once, bob once
         CHECK(w.relay->interrupted_attempts() == 0);
         // Finished: the next open finds nothing live, and new ids continue after the old ones.
-        second.spool.reset();
+        second->reset();
         auto third = gw::Spool::open(spool_dir.path());
-        CHECK(third.spool->recovered().live.empty());
-        CHECK(third.spool->recovered().max_id >= 1);
+        CHECK((*third)->recovered().live.empty());
+        CHECK((*third)->recovered().max_id >= 1);
     }
 
     SECTION("new submissions after the restart get fresh queue ids") {
-        w.restart_on(*second.spool, 2);
+        w.restart_on(**second, 2);
         auto old_id = recovered.live.begin()->first;
         w.submit("alice@docomo.ne.jp", {"dave@isp.example"});
         gw::MessageId newest = 0;
@@ -103,11 +103,11 @@ TEST_CASE("an attempt cut short by a crash is retried at once and counted", "[sp
         r.domain = "isp.example";
         r.due = m.arrival;
         m.recipients.push_back(r);
-        opened.spool->append_message(m);
-        opened.spool->append_event(41, gw::SpoolEvent{gw::SpoolEventKind::AttemptStarted, m.arrival, 0, 0, {}});
+        (*opened)->append_message(m);
+        (*opened)->append_event(41, gw::SpoolEvent{gw::SpoolEventKind::AttemptStarted, m.arrival, 0, 0, {}});
     }
     auto opened = gw::Spool::open(spool_dir.path());
-    w.restart_on(*opened.spool, 3);
+    w.restart_on(**opened, 3);
     CHECK(w.relay->interrupted_attempts() == 1);
     REQUIRE(w.run_until_idle(1h));
     CHECK(w.received("127.0.0.21").size() == 1);
