@@ -218,3 +218,29 @@ TEST_CASE("serve, STARTTLS encrypt to a Postfix that offers no STARTTLS: deferre
     CHECK(postfix.maillog().find("TLS connection established") == std::string::npos);
     CHECK(postfix.maillog().find("from=<alice@docomo.ne.jp>") == std::string::npos);
 }
+
+TEST_CASE("serve, STARTTLS may to a Postfix whose handshake fails: retried once in plain text, delivered",
+          "[serve][tls][postfix]") {
+    Pki pki;
+    // Postfix offers STARTTLS but only TLS 1.0 and 1.1, which the relay's OpenSSL 3 (Debian's default
+    // security level) will not complete ("legacy sigalg disallowed or unsupported"): every handshake
+    // fails, and "may" retries the same address in plain text on a new connection.
+    auto options = pki.postfix("may");
+    options.main_cf = {"smtpd_tls_protocols = !SSLv2, !SSLv3, !TLSv1.2, !TLSv1.3"};
+    PostfixServer postfix(options);
+    UnboundServer dns(zone());
+    TlsRelay relay(dns, postfix.port(), std::nullopt);
+    relay.submit("alice@docomo.ne.jp", "bob@isp.test");
+    REQUIRE(relay.wait_log("status=sent"));
+    const auto log = relay.log();
+    INFO("relay's log:\n" << log << "Postfix's log:\n" << postfix.maillog());
+    const std::string label = "mail.isp.test[127.0.0.1]:" + std::to_string(postfix.port());
+    CHECK(log.find("relaylab/smtp: TLS handshake with " + label + " failed") != std::string::npos);
+    CHECK(log.find("TLS connection established") == std::string::npos);
+    CHECK(log.find("to=<bob@isp.test>, relay=" + label) != std::string::npos);
+    CHECK(log.find("status=deferred") == std::string::npos);  // the retry is inside the one attempt
+    CHECK(postfix_delivered(postfix, "alice@docomo.ne.jp", "bob@isp.test"));
+    // Postfix: one session that failed in the handshake, then one in plain text with the message.
+    CHECK(postfix.maillog().find("TLS connection established from") == std::string::npos);
+    CHECK(postfix.wait_log("starttls=0/1"));
+}

@@ -41,6 +41,7 @@ PostfixServer::PostfixServer(PostfixOptions options) : port_(free_port()) {
         if (!options.tls_cert_file.empty())
             main << "smtpd_tls_cert_file = " << options.tls_cert_file << "\nsmtpd_tls_key_file = " << options.tls_key_file
                  << "\n";
+        for (const auto& line : options.main_cf) main << line << "\n";
     }
     std::ofstream(dir_.path() / "conf" / "master.cf")
         << "127.0.0.1:" << port_ << " inet n - n - - smtpd\n"

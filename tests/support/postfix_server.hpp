@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace relaylab::test {
 
@@ -19,6 +20,7 @@ struct PostfixOptions {
     std::string tls_security_level = "none";
     std::string tls_cert_file;
     std::string tls_key_file;
+    std::vector<std::string> main_cf;  // more main.cf lines ("smtpd_tls_protocols = ...")
 };
 
 class PostfixServer {
