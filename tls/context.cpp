@@ -1,6 +1,7 @@
 #include "tls/context.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <ctime>
+#include <system_error>
 
 namespace relaylab::tls {
 
@@ -87,8 +89,21 @@ std::string take_errors() {
 
 namespace {
 
-ContextOrError failed(std::string what) {
-    std::string why = take_errors();
+// The words of an error Asio took off OpenSSL's queue. A system error (a missing file) is errno
+// in OpenSSL 3's packing, which Asio's category calls only "asio.ssl error".
+std::string words_of(const boost::system::error_code& ec) {
+    if (ec.category() == boost::asio::error::get_ssl_category()) {
+        const auto e = static_cast<unsigned long>(static_cast<unsigned int>(ec.value()));
+        if (ERR_SYSTEM_ERROR(e)) return std::error_code(ERR_GET_REASON(e), std::system_category()).message();
+    }
+    return ec.message();
+}
+
+// Asio has already taken the first error off OpenSSL's queue into `ec` (often the only one: "no
+// certificate or crl found"), so its words come first, then whatever the queue still holds.
+ContextOrError failed(std::string what, const boost::system::error_code& ec = {}) {
+    std::string why = ec ? words_of(ec) : std::string();
+    if (std::string more = take_errors(); !more.empty()) why += (why.empty() ? "" : "; ") + more;
     return {nullptr, why.empty() ? what : what + ": " + why};
 }
 
@@ -106,10 +121,10 @@ ContextOrError client_context(const std::string& ca_file) {
     boost::system::error_code ec;
     if (ca_file.empty()) {
         ctx->set_default_verify_paths(ec);
-        if (ec) return failed("cannot load the system's certificate authorities");
+        if (ec) return failed("cannot load the system's certificate authorities", ec);
     } else {
         ctx->load_verify_file(ca_file, ec);
-        if (ec) return failed(ca_file + ": cannot load certificate authorities");
+        if (ec) return failed(ca_file + ": cannot load certificate authorities", ec);
     }
     return {ctx, {}};
 }
@@ -126,9 +141,9 @@ ContextOrError server_context_from_files(const std::string& cert_file, const std
     auto ctx = base(ssl::context::tls_server);
     boost::system::error_code ec;
     ctx->use_certificate_chain_file(cert_file, ec);
-    if (ec) return failed(cert_file + ": cannot load the certificate chain");
+    if (ec) return failed(cert_file + ": cannot load the certificate chain", ec);
     ctx->use_private_key_file(key_file, ssl::context::pem, ec);
-    if (ec) return failed(key_file + ": cannot load the private key");
+    if (ec) return failed(key_file + ": cannot load the private key", ec);
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return failed(key_file + ": the key does not match " + cert_file);
     return {ctx, {}};
 }
@@ -137,9 +152,9 @@ ContextOrError server_context_from_pem(const std::string& cert_pem, const std::s
     auto ctx = base(ssl::context::tls_server);
     boost::system::error_code ec;
     ctx->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
-    if (ec) return failed("cannot load the certificate");
+    if (ec) return failed("cannot load the certificate", ec);
     ctx->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
-    if (ec) return failed("cannot load the private key");
+    if (ec) return failed("cannot load the private key", ec);
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return failed("the key does not match the certificate");
     return {ctx, {}};
 }

@@ -1,15 +1,13 @@
 // SMTPUTF8 (RFC 6531) live, against real peers on loopback: unbound serves the zone, Postfix's
 // smtp-sink is the remote (it never announces SMTPUTF8: Postfix 3.7's smtp-sink has no such
 // keyword, so "without SMTPUTF8" needs no option), swaks and Python's smtplib are handsets.
+#include "tests/support/postfix_server.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/smtp_sink.hpp"
 #include "tests/support/unbound_server.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
-#include <pwd.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -86,60 +84,6 @@ struct Utf8Relay {
     TempDir dir{"relaylab-smtputf8"};
     unsigned short intake_port;
     std::optional<ChildProcess> process;
-};
-
-// A throwaway Postfix (`postfix -c DIR`) on a free loopback port with its own config, queue and
-// log, smtputf8_enable = yes, mail for isp.test discarded once queued. Needs root (master starts as
-// root and drops to mail_owner).
-class ThrowawayPostfix {
-public:
-    ThrowawayPostfix() : port_(free_port()) {
-        require_program("postfix", "postfix");
-        require(::geteuid() == 0, "root (a Postfix master process)");
-        fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                         fs::perms::others_read | fs::perms::others_exec);
-        const auto d = dir_.path().string();
-        fs::create_directories(dir_.path() / "conf");
-        fs::create_directories(dir_.path() / "queue");
-        fs::create_directories(dir_.path() / "data");
-        std::ofstream(dir_.path() / "conf" / "main.cf")
-            << "compatibility_level = 3.6\nqueue_directory = " << d << "/queue\ndata_directory = " << d << "/data\n"
-            << "mail_owner = postfix\nsetgid_group = postdrop\nmyhostname = mail.isp.test\nmydestination = isp.test\n"
-            << "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmynetworks = 127.0.0.0/8\nlocal_recipient_maps =\n"
-            << "local_transport = discard:local\ndefault_transport = discard:default\nsmtputf8_enable = yes\n"
-            << "maillog_file = " << d << "/maillog\nmaillog_file_prefixes = " << d << "\n";
-        std::ofstream(dir_.path() / "conf" / "master.cf")
-            << "127.0.0.1:" << port_ << " inet n - n - - smtpd\n"
-            << "pickup unix n - n 60 1 pickup\ncleanup unix n - n - 0 cleanup\nqmgr unix n - n 300 1 qmgr\n"
-            << "rewrite unix - - n - - trivial-rewrite\nbounce unix - - n - 0 bounce\ndefer unix - - n - 0 bounce\n"
-            << "trace unix - - n - 0 bounce\nverify unix - - n - 1 verify\nproxymap unix - - n - - proxymap\n"
-            << "error unix - - n - - error\nretry unix - - n - - error\ndiscard unix - - n - - discard\n"
-            << "anvil unix - - n - 1 anvil\nscache unix - - n - 1 scache\npostlog unix-dgram n - n - 1 postlogd\n";
-        if (::chown((dir_.path() / "data").c_str(), postfix_uid(), static_cast<gid_t>(-1)) != 0)
-            FAIL("chown data directory to postfix");
-        std::string out;
-        int rc = run_command({"postfix", "-c", (dir_.path() / "conf").string(), "start"}, out, true);
-        INFO(out << maillog());
-        REQUIRE(rc == 0);
-        REQUIRE(wait_for_tcp("127.0.0.1", port_, std::chrono::milliseconds(15000)));
-        started_ = true;
-    }
-    ~ThrowawayPostfix() {
-        if (!started_) return;
-        std::string out;
-        run_command({"postfix", "-c", (dir_.path() / "conf").string(), "stop"}, out, true);
-    }
-    unsigned short port() const { return port_; }
-    std::string maillog() const { return read_file(dir_.path() / "maillog"); }
-
-private:
-    static uid_t postfix_uid() {
-        const passwd* pw = ::getpwnam("postfix");
-        return pw ? pw->pw_uid : static_cast<uid_t>(-1);
-    }
-    TempDir dir_{"relaylab-postfix"};
-    unsigned short port_;
-    bool started_ = false;
 };
 
 std::vector<std::string> zone() {
@@ -225,7 +169,9 @@ TEST_CASE("serve, SMTPUTF8: smtp-sink does not offer it, so a UTF-8 sender bounc
 }
 
 TEST_CASE("serve, SMTPUTF8: a real Postfix with smtputf8_enable = yes takes the UTF-8 sender", "[serve][smtputf8][postfix]") {
-    ThrowawayPostfix postfix;
+    PostfixOptions options;
+    options.smtputf8 = true;
+    PostfixServer postfix(options);
     UnboundServer dns(zone());
     Utf8Relay relay(dns, postfix.port());
     std::string out;

@@ -1,8 +1,9 @@
 // The sans-I/O MX walk (delivery/mx_walk.hpp) driven by hand. Every action of a walk is a step; at
 // each step every outcome the driver could report is tried (none/a parked session, every DNS
 // status, every way an open can fail, every way a transaction can end), along every path, and the
-// walk's typed result is checked against rules written out here by hand. Then focused cases:
-// session reuse, the stale-session retry, the address limit, a driver that answers wrongly.
+// walk's typed result is checked against rules written out here by hand, at every STARTTLS level.
+// Then focused cases: session reuse, the stale-session retry, the address limit, a driver that
+// answers wrongly, "may"'s plain-text retry after a failed handshake.
 #include "delivery/mx_walk.hpp"
 
 #include <catch2/catch.hpp>
@@ -70,7 +71,8 @@ std::vector<smtp::RecipientOutcome> outcomes_of(const SendKind& k, const smtp::R
     return outs;
 }
 
-// How opening a session ends; every failure tries the next address.
+// How opening a session ends; every failure tries the next address (a failed TLS handshake at
+// "may" first tries the same address once more in plain text).
 struct OpenKind {
     const char* name;
     bool ok;
@@ -88,7 +90,21 @@ const OpenKind kOpens[] = {
     {"closed at greeting", false, Stage::Greeting, 0, NetError::Closed},
     {"EHLO and HELO refused", false, Stage::Helo, 550, NetError::None},
     {"garbage at EHLO", false, Stage::Ehlo, 0, NetError::Protocol},
+    {"TLS handshake failed", false, Stage::StartTls, 0, NetError::TlsHandshake},
+    {"TLS required, STARTTLS not offered", false, Stage::StartTls, 0, NetError::TlsNotOffered},
+    {"STARTTLS refused with 454", false, Stage::StartTls, 454, NetError::None},
+    {"certificate not trusted", false, Stage::StartTls, 0, NetError::TlsUntrusted},
+    {"timeout in the TLS handshake", false, Stage::StartTls, 0, NetError::Timeout},
 };
+constexpr std::size_t kTlsHandshakeFailed = 9;  // kOpens[9]
+
+const smtp::TlsLevel kLevels[] = {smtp::TlsLevel::None, smtp::TlsLevel::May, smtp::TlsLevel::Encrypt,
+                                  smtp::TlsLevel::Verify};
+
+// The rule: only a failed handshake at "may", and only on the first connection to an address.
+bool plain_retry_after(const OpenKind& k, smtp::TlsLevel level, bool was_retry) {
+    return level == smtp::TlsLevel::May && !was_retry && k.stage == Stage::StartTls && k.net == NetError::TlsHandshake;
+}
 
 smtp::SessionStatus status_of(const OpenKind& k) {
     smtp::SessionStatus st;
@@ -151,9 +167,16 @@ std::vector<smtp::Remote> expected_opens(const Topology& t) {
 
 struct Attempt {
     smtp::Remote remote;
+    smtp::TlsLevel tls = smtp::TlsLevel::None;  // the level the walk asked for
+    bool plain_retry = false;                  // the same address again after a failed handshake
     const OpenKind* open = nullptr;
     const SendKind* send = nullptr;  // when the open succeeded
 };
+
+std::size_t first_tries(const std::vector<Attempt>& attempts) {
+    return static_cast<std::size_t>(
+        std::count_if(attempts.begin(), attempts.end(), [](const Attempt& a) { return !a.plain_retry; }));
+}
 
 // One walk, the driver's answers chosen by `path` (index per choice, 0 after it ends).
 struct Walk {
@@ -232,13 +255,19 @@ void run(const Topology& t, Walk& w) {
             }
             case d::WalkAction::Kind::Open: {
                 REQUIRE_FALSE(in_hand);
-                REQUIRE(w.attempts.size() < opens.size());
-                const smtp::Remote& want = opens[w.attempts.size()];
+                // After a failed handshake at "may": the same address, in plain text. Else the next
+                // address at the destination's level.
+                const bool retry = !w.attempts.empty() &&
+                                   plain_retry_after(*w.attempts.back().open, t.limits.tls, w.attempts.back().plain_retry);
+                const std::size_t first = first_tries(w.attempts);
+                REQUIRE((retry || first < opens.size()));
+                const smtp::Remote& want = retry ? w.attempts.back().remote : opens[first];
                 CHECK(a.remote.host == want.host);
                 CHECK(a.remote.ip == want.ip);
                 CHECK(a.remote.port == want.port);
+                CHECK(a.tls == (retry ? smtp::TlsLevel::None : t.limits.tls));
                 const OpenKind& k = kOpens[w.choose(std::size(kOpens))];
-                w.attempts.push_back({a.remote, &k, nullptr});
+                w.attempts.push_back({a.remote, a.tls, retry, &k, nullptr});
                 in_hand = true;
                 a = walk.resume(d::Opened{status_of(k)});
                 break;
@@ -301,7 +330,9 @@ void check_result(const Topology& t, const Walk& w) {
         check_outcomes(r, *at.send);
         return;
     }
-    CHECK(w.attempts.size() == expected_opens(t).size());  // every allowed address was tried
+    CHECK(first_tries(w.attempts) == expected_opens(t).size());  // every allowed address was tried
+    if (!w.attempts.empty())  // a failed handshake at "may" is never the end: its plain retry follows
+        CHECK_FALSE(plain_retry_after(*w.attempts.back().open, t.limits.tls, w.attempts.back().plain_retry));
     if (!w.attempts.empty()) {
         const Attempt& last = w.attempts.back();
         REQUIRE(r.kind == d::WalkResult::Kind::Transaction);
@@ -327,7 +358,7 @@ std::string describe(const Walk& w) {
     if (w.parked_send) s += std::string(", parked send: ") + w.parked_send->name;
     if (w.dns_failure) s += ", MX: " + std::string(dns::to_string(*w.dns_failure));
     for (const auto& a : w.attempts) {
-        s += ", " + a.remote.ip + ": " + a.open->name;
+        s += ", " + a.remote.ip + (a.plain_retry ? " (plain retry)" : "") + ": " + a.open->name;
         if (a.send) s += std::string(", ") + a.send->name;
     }
     return s;
@@ -338,8 +369,15 @@ std::string describe(const Walk& w) {
 TEST_CASE("MX walk: every answer at every step, along every path, ends in the result the rules give",
           "[delivery][mx_walk][unit]") {
     std::size_t walks = 0;
-    for (const auto& t : topologies()) {
-        INFO("topology: " << t.name);
+    std::size_t plain_retries = 0;
+    std::vector<Topology> all;  // every topology at every STARTTLS level
+    for (auto level : kLevels)
+        for (auto t : topologies()) {
+            t.limits.tls = level;
+            all.push_back(std::move(t));
+        }
+    for (const auto& t : all) {
+        INFO("topology: " << t.name << ", TLS level " << smtp::to_string(t.limits.tls));
         // Depth first over the driver's answers: each walk answers 0 past its path; each step
         // past the path then branches into every other answer.
         std::vector<std::vector<std::size_t>> todo{{}};
@@ -351,6 +389,10 @@ TEST_CASE("MX walk: every answer at every step, along every path, ends in the re
             ++walks;
             INFO("walk: " << describe(w));
             check_result(t, w);
+            for (const auto& a : w.attempts) {
+                plain_retries += a.plain_retry;
+                if (a.plain_retry) CHECK(t.limits.tls == smtp::TlsLevel::May);
+            }
             for (std::size_t step = w.path.size(); step < w.choices.size(); ++step)
                 for (std::size_t c = 1; c < w.choices[step]; ++c) {
                     std::vector<std::size_t> next(step, 0);
@@ -361,6 +403,7 @@ TEST_CASE("MX walk: every answer at every step, along every path, ends in the re
         }
     }
     CHECK(walks > 1000);
+    CHECK(plain_retries > 100);
 }
 
 TEST_CASE("MX walk: the first full walk, step by step", "[delivery][mx_walk][unit]") {
@@ -446,4 +489,166 @@ TEST_CASE("MX walk: a driver that answers with the wrong event ends the walk, ty
         CHECK(walk.start().kind == d::WalkAction::Kind::Done);
         CHECK(walk.result().kind == d::WalkResult::Kind::DriverError);
     }
+}
+
+namespace {
+
+d::MxResolved two_hosts() {
+    d::MxResolved mx;
+    mx.mx.status = dns::Status::Found;
+    mx.mx.hosts = {host("mx1.isp.test", {"192.0.2.1"}), host("mx2.isp.test", {"192.0.2.2"})};
+    return mx;
+}
+
+// Start a walk with no parked session and two hosts: the first Open.
+d::WalkAction first_open(d::MxWalk& walk) {
+    walk.start();
+    walk.resume(d::ParkedTaken{});
+    return walk.resume(two_hosts());
+}
+
+}  // namespace
+
+TEST_CASE("MX walk, STARTTLS may: a failed handshake is retried once on the same address in plain text",
+          "[delivery][mx_walk][tls][unit]") {
+    const d::WalkLimits limits{25, 5, smtp::TlsLevel::May};
+    d::MxWalk walk(kRecipients, limits);
+    std::size_t actions = 3;  // TakeParked, ResolveMx, the first Open
+    auto a = first_open(walk);
+    REQUIRE(a.kind == d::WalkAction::Kind::Open);
+    CHECK(a.remote.host == "mx1.isp.test");
+    CHECK(a.tls == smtp::TlsLevel::May);
+    // The handshake fails: the session is released, then the same remote opened again without TLS.
+    ++actions;
+    REQUIRE(walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])}).kind == d::WalkAction::Kind::Release);
+    ++actions;
+    auto retry = walk.resume(d::Released{});
+    REQUIRE(retry.kind == d::WalkAction::Kind::Open);
+    CHECK(retry.remote.host == a.remote.host);
+    CHECK(retry.remote.ip == a.remote.ip);
+    CHECK(retry.remote.port == a.remote.port);
+    CHECK(retry.tls == smtp::TlsLevel::None);
+
+    SECTION("the plain retry delivers: that is the walk's result") {
+        ++actions;
+        REQUIRE(walk.resume(d::Opened{}).kind == d::WalkAction::Kind::Send);
+        ++actions;
+        REQUIRE(walk.resume(d::Sent{outcomes_of(kSends[0], retry.remote)}).kind == d::WalkAction::Kind::Release);
+        ++actions;
+        CHECK(walk.resume(d::Released{}).kind == d::WalkAction::Kind::Done);
+        REQUIRE(walk.result().kind == d::WalkResult::Kind::Transaction);
+        CHECK(walk.result().remote.ip == "192.0.2.1");
+        CHECK_FALSE(walk.result().reused);
+        REQUIRE(walk.result().outcomes.size() == 2);
+        CHECK(walk.result().outcomes[0].delivered());
+        CHECK(walk.result().outcomes[1].delivered());
+    }
+    SECTION("once only: the plain retry failing moves on to the next address, which is asked at may again") {
+        REQUIRE(walk.resume(d::Opened{status_of(kOpens[4])}).kind == d::WalkAction::Kind::Release);  // 421 greeting
+        auto next = walk.resume(d::Released{});
+        REQUIRE(next.kind == d::WalkAction::Kind::Open);
+        CHECK(next.remote.host == "mx2.isp.test");
+        CHECK(next.tls == smtp::TlsLevel::May);
+        // mx2's handshake fails too: mx2 has its own plain retry.
+        walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])});
+        auto retry2 = walk.resume(d::Released{});
+        REQUIRE(retry2.kind == d::WalkAction::Kind::Open);
+        CHECK(retry2.remote.host == "mx2.isp.test");
+        CHECK(retry2.tls == smtp::TlsLevel::None);
+        walk.resume(d::Opened{status_of(kOpens[1])});  // refused
+        CHECK(walk.resume(d::Released{}).kind == d::WalkAction::Kind::Done);
+        // Every address failed: the last failure, the plain retry's.
+        REQUIRE(walk.result().kind == d::WalkResult::Kind::Transaction);
+        CHECK(walk.result().remote.host == "mx2.isp.test");
+        CHECK(walk.result().outcomes[0].net == NetError::ConnectRefused);
+    }
+    SECTION("a driver that reports a failed handshake on the plain retry too does not get a third connection") {
+        walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])});
+        auto next = walk.resume(d::Released{});
+        REQUIRE(next.kind == d::WalkAction::Kind::Open);
+        CHECK(next.remote.host == "mx2.isp.test");
+        CHECK(next.tls == smtp::TlsLevel::May);
+    }
+    CHECK(actions <= d::max_walk_actions(limits));
+}
+
+TEST_CASE("MX walk, STARTTLS may: only a failed handshake is retried in plain text", "[delivery][mx_walk][tls][unit]") {
+    // A session at "may" fails at StartTls only by a failed handshake or a timeout in it (a refused
+    // STARTTLS goes on in plain text inside the session); neither the timeout nor any other failure
+    // gets a plain retry.
+    for (std::size_t i : {std::size_t{1}, std::size_t{4}, std::size_t{10}, std::size_t{11}, std::size_t{12},
+                          std::size_t{13}}) {
+        INFO(kOpens[i].name);
+        d::MxWalk walk(kRecipients, {25, 5, smtp::TlsLevel::May});
+        first_open(walk);
+        REQUIRE(walk.resume(d::Opened{status_of(kOpens[i])}).kind == d::WalkAction::Kind::Release);
+        auto next = walk.resume(d::Released{});
+        REQUIRE(next.kind == d::WalkAction::Kind::Open);
+        CHECK(next.remote.host == "mx2.isp.test");
+        CHECK(next.tls == smtp::TlsLevel::May);
+    }
+}
+
+TEST_CASE("MX walk, STARTTLS encrypt and verify: a failed handshake is never retried in plain text",
+          "[delivery][mx_walk][tls][unit]") {
+    for (auto level : {smtp::TlsLevel::Encrypt, smtp::TlsLevel::Verify}) {
+        INFO(smtp::to_string(level));
+        d::MxWalk walk(kRecipients, {25, 5, level});
+        auto a = first_open(walk);
+        REQUIRE(a.kind == d::WalkAction::Kind::Open);
+        CHECK(a.tls == level);
+        walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])});
+        // The next address instead, at the same level.
+        auto next = walk.resume(d::Released{});
+        REQUIRE(next.kind == d::WalkAction::Kind::Open);
+        CHECK(next.remote.host == "mx2.isp.test");
+        CHECK(next.tls == level);
+        walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])});
+        CHECK(walk.resume(d::Released{}).kind == d::WalkAction::Kind::Done);
+        // Every address failed the handshake: that is the result, never a plain-text delivery.
+        REQUIRE(walk.result().kind == d::WalkResult::Kind::Transaction);
+        CHECK(walk.result().remote.host == "mx2.isp.test");
+        CHECK(walk.result().outcomes[0].stage == Stage::StartTls);
+        CHECK(walk.result().outcomes[0].net == NetError::TlsHandshake);
+        CHECK_FALSE(walk.result().outcomes[0].delivered());
+    }
+}
+
+TEST_CASE("MX walk, STARTTLS may: the longest walk stays within max_walk_actions", "[delivery][mx_walk][tls][unit]") {
+    // A stale parked session, then at every address a failed handshake, a plain retry that opens,
+    // and a 451 at MAIL (try the next address): the most actions the rules allow.
+    const d::WalkLimits limits{25, 5, smtp::TlsLevel::May};
+    d::MxWalk walk(kRecipients, limits);
+    d::MxResolved mx;
+    mx.mx.status = dns::Status::Found;
+    for (int i = 1; i <= 6; ++i)
+        mx.mx.hosts.push_back(host("mx" + std::to_string(i) + ".isp.test", {"192.0.2." + std::to_string(i)}));
+    std::size_t actions = 0;
+    std::size_t opens = 0, plain = 0;
+    d::WalkAction a = walk.start();
+    while (a.kind != d::WalkAction::Kind::Done) {
+        REQUIRE(++actions <= d::max_walk_actions(limits));
+        switch (a.kind) {
+            case d::WalkAction::Kind::TakeParked: a = walk.resume(d::ParkedTaken{kParked}); break;
+            case d::WalkAction::Kind::Send: a = walk.resume(d::Sent{outcomes_of(opens == 0 ? kSends[3] : kSends[2], {})}); break;
+            case d::WalkAction::Kind::Release: a = walk.resume(d::Released{}); break;
+            case d::WalkAction::Kind::ResolveMx: a = walk.resume(mx); break;
+            case d::WalkAction::Kind::Open:
+                ++opens;
+                if (a.tls == smtp::TlsLevel::None) {
+                    ++plain;
+                    a = walk.resume(d::Opened{});
+                } else {
+                    a = walk.resume(d::Opened{status_of(kOpens[kTlsHandshakeFailed])});
+                }
+                break;
+            case d::WalkAction::Kind::Done: break;
+        }
+    }
+    CHECK(opens == 10);  // five addresses (the limit), each twice
+    CHECK(plain == 5);
+    CHECK(actions == 4 + 5 * 5);
+    REQUIRE(walk.result().kind == d::WalkResult::Kind::Transaction);
+    CHECK(walk.result().remote.host == "mx5.isp.test");
+    CHECK(walk.result().outcomes[0].reply->code == 451);
 }
