@@ -20,12 +20,12 @@ BUILD_PACKAGES=(cmake g++ make pkg-config libboost-dev libboost-program-options-
 # The Debian package: dpkg-buildpackage, debhelper, and man to check the installed man pages.
 PACKAGE_PACKAGES=(dpkg-dev debhelper fakeroot man-db)
 # Every program a test runs, by its Debian package: unbound (DNS), Postfix's smtp-sink/smtp-source,
-# swaks (SMTP client), dig (bind9-dnsutils), perl with Sisimai (bounce analyser), python3 (its email
+# swaks (SMTP client; libnet-ssleay-perl gives it STARTTLS), dig (bind9-dnsutils), perl with Sisimai (bounce analyser), python3 (its email
 # package reads notices), Chromium and a Japanese font (the HTML report's test); coreutils (timeout),
 # dash (/bin/sh) and bash (scripts/live-demo.sh) are essential too, listed so that the guard finds
 # every program's package here; prometheus gives promtool, which checks serve's metrics exposition.
 # scripts/check-test-programs.sh fails when a test runs a program whose package is not listed here.
-TEST_PACKAGES=(unbound postfix swaks bind9-dnsutils perl libsisimai-perl python3 chromium fonts-ipafont-gothic
+TEST_PACKAGES=(unbound postfix swaks libnet-ssleay-perl bind9-dnsutils perl libsisimai-perl python3 chromium fonts-ipafont-gothic
                coreutils dash bash prometheus)
 # The fuzzers are libFuzzer targets: clang and its runtime.
 FUZZ_PACKAGES=(clang libclang-rt-14-dev)

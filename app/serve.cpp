@@ -312,7 +312,9 @@ int serve_main(int argc, char** argv) {
         // hears only "451 4.3.0 Error: queue file write error").
         auto intake_warning = [&](const std::string& line) {
             if (cfg.log_json)
-                log << json_text({{"time", format_time(clock.now())}, {"event", "warning"}, {"text", line}}) << "\n";
+                log << json_text({{"time", format_time(clock.now())},
+                                  {"event", line.rfind("warning: ", 0) == 0 ? "warning" : "smtpd"}, {"text", line}})
+                    << "\n";
             else
                 log << format_time(clock.now()) << " relaylab/smtpd: " << line << "\n";
             log.flush();

@@ -30,6 +30,14 @@ public:
         return Decision::send(ServerReply::single(220, settings_.hostname + " ESMTP relaylab"));
     }
 
+    void on_tls(bool ok, const tls::Negotiated& n) override {
+        if (!*warn_) return;
+        // Postfix smtpd's words (tls_server.c), with "unknown" for the name it does not look up.
+        const std::string peer = "unknown[" + info_.peer_ip + "]";
+        (*warn_)(ok ? std::string(tls::trust_word(n.trust)) + " TLS connection established from " + peer + ": " + tls::describe(n)
+                    : "warning: TLS handshake failed with " + peer);
+    }
+
     Decision on_mail(const smtp::ClientCommand& cmd) override {
         // RFC 6531 §3.4: SMTPUTF8 on MAIL opens RFC 6531 §3.3's grammar for the whole transaction.
         // (Without it the session core has already refused a non-ASCII path with 553 5.6.7.)
@@ -136,6 +144,8 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
     cfg.idle_timeout = settings.limits.idle_timeout;
     cfg.capabilities = {"PIPELINING", "SIZE " + std::to_string(settings.limits.max_message_size), "8BITMIME",
                         "SMTPUTF8", "ENHANCEDSTATUSCODES"};
+    cfg.tls = settings.tls_context ? settings.tls : smtp::ServerTls::None;
+    auto tls_context = settings.tls_context;
     auto shared = std::make_shared<const IntakeSettings>(std::move(settings));
     auto warns = std::make_shared<const IntakeWarn>(std::move(warn));
     listener_ = std::make_unique<smtp::Listener>(
@@ -143,7 +153,7 @@ Intake::Intake(boost::asio::any_io_executor ex, Clock& clock, Submission& queue,
         [&clock, &queue, shared, counts = counts_, warns](const smtp::ConnectionInfo& info) {
             return std::make_unique<IntakePolicy>(clock, queue, shared, info, counts, warns);
         },
-        [&queue, warns](std::uint64_t sequence) { return commit_to(queue, sequence, warns); });
+        [&queue, warns](std::uint64_t sequence) { return commit_to(queue, sequence, warns); }, std::move(tls_context));
 }
 
 }  // namespace relaylab::gw

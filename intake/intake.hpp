@@ -10,6 +10,7 @@
 #include "intake/network.hpp"
 #include "queue/submission.hpp"
 #include "smtpserver/listener.hpp"
+#include "tls/context.hpp"
 
 #include <functional>
 #include <memory>
@@ -23,6 +24,10 @@ struct IntakeSettings {
     LocalPartMode local_part = LocalPartMode::Pass;
     IntakeLimits limits;
     std::vector<Network> allow = loopback_networks();
+    // STARTTLS for the handsets (RFC 3207; docs/tls.md): offered, or required before MAIL. The
+    // context holds intake's certificate and key (config tls.cert_file / tls.key_file).
+    smtp::ServerTls tls = smtp::ServerTls::None;
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
 };
 
 class IntakeError : public std::runtime_error {
@@ -42,8 +47,9 @@ struct IntakeCounts {
     std::uint64_t refused_queue = 0;    // 451 4.3.0: the message could not be written to the spool
 };
 
-// Where intake's warnings go (the daemon's log): one line in Postfix's words, without the time and
-// the program name the log adds.
+// Where intake's log lines go (the daemon's log): one line in Postfix's words, without the time and
+// the program name the log adds. Warnings start with "warning: "; the others say what happened
+// ("Anonymous TLS connection established from ...").
 using IntakeWarn = std::function<void(const std::string& line)>;
 
 // Why a message was answered 451 4.3.0, for the log (the handset hears only the 451):

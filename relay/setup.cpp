@@ -61,6 +61,12 @@ IntakeSettings intake_settings(const GatewayConfig& c, const std::string& listen
     s.local_part = local_part_mode_from_string(c.local_part).value_or(LocalPartMode::Pass);
     s.limits = c.limits;
     s.allow = intake_networks(listen_ip, c.intake_allow);
+    if (c.tls.intake != "none") {
+        auto ctx = tls::server_context_from_files(c.tls.cert_file, c.tls.key_file);
+        if (!ctx.context) throw IntakeError("tls: intake STARTTLS: " + ctx.error);
+        s.tls = c.tls.intake == "required" ? smtp::ServerTls::Require : smtp::ServerTls::Offer;
+        s.tls_context = std::move(ctx.context);
+    }
     return s;
 }
 

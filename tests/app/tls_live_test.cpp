@@ -244,3 +244,74 @@ TEST_CASE("serve, STARTTLS may to a Postfix whose handshake fails: retried once 
     CHECK(postfix.maillog().find("TLS connection established from") == std::string::npos);
     CHECK(postfix.wait_log("starttls=0/1"));
 }
+
+namespace {
+
+// swaks as the handset, with or without STARTTLS (--tls); the transcript is returned.
+int swaks(const TlsRelay& relay, bool use_tls, std::string& out) {
+    require_program("swaks", "swaks");
+    std::vector<std::string> args{"swaks", "--server", "127.0.0.1:" + std::to_string(relay.intake_port), "--from",
+                                  "alice@docomo.ne.jp", "--to", "bob@isp.test", "--timeout", "20"};
+    if (use_tls) {
+        std::string probe;
+        require(run_command({"perl", "-MNet::SSLeay", "-e", "1"}, probe, true) == 0,
+                "perl's Net::SSLeay (Debian libnet-ssleay-perl), which swaks --tls needs");
+        args.push_back("--tls");
+    }
+    return run_command(args, out, true, std::chrono::seconds(40));
+}
+
+json intake_tls(const Pki& pki, const std::string& level) {
+    // The relay presents the mx certificate: the handset (swaks) does not check it.
+    return json{{"intake", level}, {"cert_file", pki.path("mx-cert.pem")}, {"key_file", pki.path("mx-key.pem")}};
+}
+
+}  // namespace
+
+TEST_CASE("serve, intake STARTTLS may: offered, used by a handset that asks, logged as Postfix's smtpd does",
+          "[serve][tls][intake]") {
+    Pki pki;
+    UnboundServer dns(zone());
+    TlsRelay relay(dns, free_port(), intake_tls(pki, "may"));
+    std::string out;
+    REQUIRE(swaks(relay, true, out) == 0);
+    INFO(out);
+    CHECK(out.find("STARTTLS") != std::string::npos);
+    CHECK(out.find("220 2.0.0 Ready to start TLS") != std::string::npos);
+    CHECK(out.find("250 2.0.0 Ok: queued") != std::string::npos);
+    REQUIRE(relay.wait_log("TLS connection established from unknown[127.0.0.1]: TLSv1.3 with cipher "));
+    CHECK(relay.log().find("relaylab/smtpd: Anonymous TLS connection established from unknown[127.0.0.1]") != std::string::npos);
+    // A handset that does not ask still submits in plain text.
+    out.clear();
+    REQUIRE(swaks(relay, false, out) == 0);
+    CHECK(out.find("250 2.0.0 Ok: queued") != std::string::npos);
+}
+
+TEST_CASE("serve, intake STARTTLS required: MAIL before STARTTLS is refused 530, after it accepted",
+          "[serve][tls][intake]") {
+    Pki pki;
+    UnboundServer dns(zone());
+    TlsRelay relay(dns, free_port(), intake_tls(pki, "required"));
+    std::string out;
+    CHECK(swaks(relay, false, out) != 0);
+    INFO(out);
+    CHECK(out.find("530 5.7.0 Must issue a STARTTLS command first") != std::string::npos);
+    out.clear();
+    REQUIRE(swaks(relay, true, out) == 0);
+    CHECK(out.find("250 2.0.0 Ok: queued") != std::string::npos);
+}
+
+TEST_CASE("serve, intake STARTTLS without a readable key: refuses to start, naming the file", "[serve][tls][intake]") {
+    Pki pki;
+    TempDir dir{"relaylab-intake-tls"};
+    json cfg{{"intake", "127.0.0.1:" + std::to_string(free_port())},
+             {"spool", (dir.path() / "spool").string()},
+             {"tls", {{"intake", "may"}, {"cert_file", pki.path("mx-cert.pem")}, {"key_file", pki.path("missing.pem")}}}};
+    std::ofstream(dir.path() / "relay.json") << cfg.dump(2);
+    std::string out;
+    int rc = run_command({relaylab_binary(), "serve", "--config", (dir.path() / "relay.json").string()}, out, true,
+                         std::chrono::seconds(20));
+    INFO(out);
+    CHECK(rc == 2);
+    CHECK(out.find("missing.pem") != std::string::npos);
+}
