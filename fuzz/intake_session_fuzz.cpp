@@ -23,7 +23,12 @@ bool non_ascii(std::string_view s) {
 
 struct AcceptAll final : ServerPolicy {
     bool smtputf8_offered = false;
+    bool tls_required = false;
+    bool tls_up = false;
+    void on_tls(bool ok, const relaylab::tls::Negotiated&) override { tls_up = tls_up || ok; }
     Decision on_message(const Envelope& env, std::string_view body) override {
+        // RFC 3207 / smtpd_tls_security_level = encrypt: no transaction before TLS is up.
+        if (tls_required) FUZZ_CHECK(tls_up);
         FUZZ_CHECK(!env.rcpt_to.empty() && env.rcpt_to.size() <= 4);
         FUZZ_CHECK(body.size() <= 512);
         // RFC 6531 §3.4/§3.5: an offering session lets a UTF-8 path through only with SMTPUTF8.
@@ -61,11 +66,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The first byte's high bit: a session that offers SMTPUTF8 (RFC 6531), as the gateway's intake does.
     policy.smtputf8_offered = (data[0] & 0x80) != 0;
     if (policy.smtputf8_offered) config.capabilities.push_back("SMTPUTF8");
+    // Bits 0x40 and 0x20 (the chunk size uses the low five): STARTTLS offered or required (RFC
+    // 3207); bit 0x01 whether the driver's handshake succeeds.
+    if (data[0] & 0x40) config.tls = (data[0] & 0x20) ? ServerTls::Require : ServerTls::Offer;
+    policy.tls_required = config.tls == ServerTls::Require;
+    const bool handshake_ok = (data[0] & 0x01) != 0;
     ServerSession session(policy, config);
     ServerActions a = session.start();
     std::size_t chunk = 1 + data[0] % 32;
     for (std::size_t at = 0; at < input.size() && a.next != NextStep::Close; at += chunk) {
         if (a.next == NextStep::Wait) a = session.resume();
+        if (a.next == NextStep::StartTls) {
+            FUZZ_CHECK(config.tls != ServerTls::None);
+            a = session.tls_started(handshake_ok, {});
+            if (a.next == NextStep::Close) break;
+        }
         a = session.feed(input.substr(at, chunk));
     }
     if (a.next != NextStep::Close) a = session.idle_timeout();
