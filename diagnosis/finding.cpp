@@ -101,6 +101,7 @@ std::optional<smtp::Stage> stage_from_command(std::string_view words) {
     if (starts("DATA")) return smtp::Stage::Data;
     if (starts("EHLO")) return smtp::Stage::Ehlo;
     if (starts("HELO")) return smtp::Stage::Helo;
+    if (starts("STARTTLS")) return smtp::Stage::StartTls;
     if (starts("INITIAL CONNECTION") || starts("INITIAL SERVER GREETING") || starts("GREETING")) return smtp::Stage::Greeting;
     if (starts("RSET")) return smtp::Stage::Rset;
     if (starts("QUIT")) return smtp::Stage::Quit;

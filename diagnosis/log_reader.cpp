@@ -185,6 +185,27 @@ bool read_postfix_reason(std::string_view text, Finding& f) {
         f.net = NetError::Smtputf8NotOffered;
         return true;
     }
+    // Postfix's deferrals by its TLS security level (smtp_proto.c, tls_verify), which relaylab's own
+    // log writes in the same words: the peer follows "by host " or sits in parentheses.
+    struct TlsWords {
+        std::string_view words;
+        NetError net;
+    };
+    for (const auto& w : {TlsWords{"TLS is required, but was not offered by host ", NetError::TlsNotOffered},
+                          TlsWords{"Cannot start TLS: handshake failure", NetError::TlsHandshake},
+                          TlsWords{"Server certificate not trusted", NetError::TlsUntrusted},
+                          TlsWords{"Server certificate not verified", NetError::TlsWrongName}}) {
+        const auto at = t.find(w.words);
+        if (at == std::string_view::npos) continue;
+        auto rest = t.substr(at + w.words.size());
+        if (const auto open = rest.find_first_not_of(" (with"); open != std::string_view::npos) rest = rest.substr(open);
+        if (const auto close = rest.find(')'); close != std::string_view::npos) rest = rest.substr(0, close);
+        if (rest.find('[') != std::string_view::npos) split_peer(rest, f.remote_host, f.remote_ip);
+        f.stage = Stage::StartTls;
+        f.net = w.net;
+        f.found.push_back("TLS: " + trim(t));
+        return true;
+    }
     if (auto r = parse_reply_text(t)) {  // status=sent (250 2.0.0 Ok: queued as …)
         f.reply = r;
         f.stage = r->positive() ? Stage::Done : f.stage;

@@ -155,3 +155,35 @@ TEST_CASE("MTA profiles at MAIL FROM", "[diagnosis][address]") {
         }
     }
 }
+
+TEST_CASE("Postfix's (and relaylab's) TLS deferrals in a log line", "[diagnosis][explain][tls]") {
+    struct Case {
+        const char* reason;
+        const char* dsn;
+        gw::FailureClass expected;
+    };
+    for (const auto& c : {Case{"TLS is required, but was not offered by host mail.isp.test[192.0.2.1]", "4.7.4",
+                               gw::FailureClass::TlsNotOffered},
+                          Case{"Cannot start TLS: handshake failure", "4.7.5", gw::FailureClass::TlsHandshakeFailed},
+                          Case{"Server certificate not trusted", "4.7.5", gw::FailureClass::TlsCertUntrusted},
+                          Case{"Server certificate not verified (mail.isp.test[192.0.2.1])", "4.7.5",
+                               gw::FailureClass::TlsCertWrongName}}) {
+        CAPTURE(c.reason);
+        auto e = explain(read_any(std::string("postfix/smtp[1]: 4F: to=<bob@isp.test>, relay=mail.isp.test[192.0.2.1]:25, "
+                                              "delay=1, dsn=") +
+                                  c.dsn + ", status=deferred (" + c.reason + ")"),
+                         gw::Language::En);
+        REQUIRE(e.can_tell());
+        CHECK(e.classification->failure == c.expected);
+        CHECK(e.classification->status.str() == c.dsn);
+        CHECK(has(e.what_failed, "STARTTLS"));
+    }
+    SECTION("a reply to STARTTLS is charged to STARTTLS") {
+        auto e = explain(read_any("postfix/smtp[1]: 4F: to=<bob@isp.test>, relay=mail.isp.test[192.0.2.1]:25, delay=1, "
+                                  "dsn=4.7.0, status=deferred (host mail.isp.test[192.0.2.1] said: 454 4.7.0 TLS not "
+                                  "available due to local problem (in reply to STARTTLS command))"),
+                         gw::Language::En);
+        REQUIRE(e.can_tell());
+        CHECK(e.classification->failure == gw::FailureClass::StartTlsRefused);
+    }
+}
