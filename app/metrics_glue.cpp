@@ -35,6 +35,9 @@ GatewayMetrics::GatewayMetrics(metrics::Registry& r)
       notice_errors_(r.counter("relaylab_notice_write_errors_total",
                                "Failed Maildir writes of notices (each is tried again)")),
       mx_lookups_(r.counter("relaylab_dns_mx_lookups_total", "MX lookups of recipient domains, by result", {"status"})),
+      host_lookups_(r.counter("relaylab_dns_host_lookups_total",
+                              "Address (A/AAAA) lookups of MX hosts, by result (found: the host has an address)",
+                              {"status"})),
       smtp_sessions_(r.counter("relaylab_smtp_sessions_total", "Outbound SMTP sessions to remote MX hosts")) {}
 
 void GatewayMetrics::on_event(TimePoint at, const gw::GatewayEvent& event) {
@@ -46,6 +49,8 @@ void GatewayMetrics::on_event(TimePoint at, const gw::GatewayEvent& event) {
                 accepted_recipients_.add({}, static_cast<double>(e.recipients.size()));
             } else if constexpr (std::is_same_v<E, gw::MxLookup>) {
                 mx_lookups_.add({std::string(dns::to_string(e.result.status))});
+                for (const auto& host : e.result.hosts)
+                    host_lookups_.add({std::string(dns::to_string(host.address_status))});
             } else if constexpr (std::is_same_v<E, gw::SmtpSession>) {
                 smtp_sessions_.add({});
             } else if constexpr (std::is_same_v<E, gw::AttemptResult>) {
@@ -87,13 +92,24 @@ void GatewayMetrics::watch(const gw::Relay& relay, const gw::Intake& intake, con
         .on_collect([&intake](metrics::Family& f) { f.set({}, static_cast<double>(intake.counts().sessions)); });
     registry_.counter("relaylab_intake_refusals_total",
                       "Intake refusals: network (554, not an allowed network), address (MAIL FROM or RCPT TO refused), "
-                      "queue_write (451, the spool write failed)",
+                      "queue_write (451, the spool write failed), protocol (the SMTP core's own: syntax, order, size, "
+                      "STARTTLS first, timeouts)",
                       {"reason"})
         .on_collect([&intake](metrics::Family& f) {
             const auto& c = intake.counts();
             f.set({"network"}, static_cast<double>(c.refused_network));
+            // What the SMTP core refused on its own (syntax, order, size, STARTTLS first, ...): every
+            // negative reply less the policy's own refusals counted above.
+            std::uint64_t negative = 0;
+            for (const auto& [code, n] : c.negative_replies) negative += n;
+            const std::uint64_t policy = c.refused_network + c.refused_address + c.refused_queue;
+            f.set({"protocol"}, static_cast<double>(negative > policy ? negative - policy : 0));
             f.set({"address"}, static_cast<double>(c.refused_address));
             f.set({"queue_write"}, static_cast<double>(c.refused_queue));
+        });
+    registry_.counter("relaylab_intake_negative_replies_total", "Intake's 4xx and 5xx replies, by reply code", {"code"})
+        .on_collect([&intake](metrics::Family& f) {
+            for (const auto& [code, n] : intake.counts().negative_replies) f.set({std::to_string(code)}, static_cast<double>(n));
         });
     registry_.counter("relaylab_spool_records_total", "Records appended to the spool log (write(2) each)")
         .on_collect([spool](metrics::Family& f) { f.set({}, spool ? static_cast<double>(spool->appended()) : 0.0); });

@@ -38,6 +38,7 @@ private:
     metrics::Family& notices_;
     metrics::Family& notice_errors_;
     metrics::Family& mx_lookups_;
+    metrics::Family& host_lookups_;
     metrics::Family& smtp_sessions_;
 };
 

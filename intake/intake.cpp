@@ -30,6 +30,10 @@ public:
         return Decision::send(ServerReply::single(220, settings_.hostname + " ESMTP relaylab"));
     }
 
+    void on_reply(const smtp::ServerReply& reply) override {
+        if (reply.code() >= 400) ++counts_->negative_replies[reply.code()];
+    }
+
     void on_tls(bool ok, const tls::Negotiated& n) override {
         if (!*warn_) return;
         // Postfix smtpd's words (tls_server.c), with "unknown" for the name it does not look up.

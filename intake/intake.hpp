@@ -13,6 +13,7 @@
 #include "tls/context.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,9 @@ struct IntakeCounts {
     std::uint64_t refused_network = 0;  // 554 greeting: not an allowed network
     std::uint64_t refused_address = 0;  // MAIL FROM or RCPT TO refused (local part mode, no domain)
     std::uint64_t refused_queue = 0;    // 451 4.3.0: the message could not be written to the spool
+    // Every 4xx/5xx reply intake sent, by code: the policy's refusals above and the SMTP core's own
+    // (500/501 syntax, 503 order, 552 size, 452 too many recipients, 530 STARTTLS first, 421 timeout).
+    std::map<int, std::uint64_t> negative_replies;
 };
 
 // Where intake's log lines go (the daemon's log): one line in Postfix's words, without the time and

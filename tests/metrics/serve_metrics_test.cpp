@@ -37,6 +37,18 @@ std::string http_get(unsigned short port, const std::string& target) {
     return out;
 }
 
+// Raw SMTP: `bytes` sent at once, every reply read until the server closes.
+std::string smtp_raw(unsigned short port, const std::string& bytes) {
+    int fd = connect_loopback(port, std::chrono::seconds(10));
+    REQUIRE(fd >= 0);
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return out;
+}
+
 // The samples of an exposition: "name{labels}" → value (comments skipped).
 std::map<std::string, double> samples(const std::string& body) {
     std::map<std::string, double> out;
@@ -153,6 +165,8 @@ TEST_CASE("serve's metrics: promtool accepts them and they count deliveries, bou
     CHECK(after["relaylab_deliveries_total{disposition=\"bounced\",class=\"dns_nxdomain\"}"] == 1);
     CHECK(after["relaylab_dns_mx_lookups_total{status=\"found\"}"] == 1);
     CHECK(after["relaylab_dns_mx_lookups_total{status=\"nxdomain\"}"] == 1);
+    // isp.test's one MX host, mail.isp.test, and its address (nowhere.test has no MX host).
+    CHECK(after["relaylab_dns_host_lookups_total{status=\"found\"}"] == 1);
     CHECK(after["relaylab_smtp_sessions_total"] == 1);
     CHECK(after["relaylab_notice_write_errors_total"] == 0);
     CHECK(after["relaylab_queue_messages"] == 0);
@@ -174,6 +188,16 @@ TEST_CASE("serve's metrics: promtool accepts them and they count deliveries, bou
     auto refused = scrape(metrics_port);
     CHECK(refused["relaylab_intake_refusals_total{reason=\"address\"}"] >= 1);
     CHECK(refused["relaylab_intake_sessions_total"] - after["relaylab_intake_sessions_total"] == 1);
+    CHECK(refused["relaylab_intake_refusals_total{reason=\"protocol\"}"] == 0);
+
+    // The SMTP core's own refusal (503: MAIL before EHLO) counts as protocol, and by its code.
+    const auto said = smtp_raw(intake_port, "MAIL FROM:<a@docomo.ne.jp>\r\nQUIT\r\n");
+    INFO(said);
+    REQUIRE(said.find("503 5.5.1") != std::string::npos);
+    auto core = scrape_until(metrics_port, [](const Scrape& s) { return s["relaylab_intake_refusals_total{reason=\"protocol\"}"] >= 1; });
+    CHECK(core["relaylab_intake_refusals_total{reason=\"protocol\"}"] == 1);
+    CHECK(core["relaylab_intake_negative_replies_total{code=\"503\"}"] == 1);
+    promtool_accepts(core, dir.path());
 
     // Anything but /metrics or / is 404; the intake is untouched by the endpoint.
     CHECK(http_get(metrics_port, "/debug").starts_with("HTTP/1.1 404 Not Found\r\n"));
