@@ -394,31 +394,12 @@ SpoolReplay replay(std::string_view data, const SpoolLimits& limits, std::vector
     return out;
 }
 
-std::optional<SpoolError> read_file(const fs::path& p, std::string& out) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) return std::nullopt;
-        return error_of(SpoolErrorKind::Open, p);
-    }
-    std::array<char, 1 << 16> buf;
-    while (true) {
-        ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            auto e = error_of(SpoolErrorKind::Read, p);
-            ::close(fd);
-            return e;
-        }
-        if (n == 0) break;
-        out.append(buf.data(), static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return std::nullopt;
-}
-
 // The bytes of `p` from `offset` to its end (a compaction's tail: only what was appended meanwhile).
-std::optional<SpoolError> read_file_from(const fs::path& p, std::uint64_t offset, std::string& out) {
+// `missing_ok`: a file that does not exist reads as nothing (a spool's first start).
+std::optional<SpoolError> read_file_from(const fs::path& p, std::uint64_t offset, std::string& out,
+                                         bool missing_ok = false) {
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && missing_ok && errno == ENOENT) return std::nullopt;
     if (fd < 0) return error_of(SpoolErrorKind::Open, p);
     std::array<char, 1 << 16> buf;
     auto at = static_cast<off_t>(offset);
@@ -437,6 +418,8 @@ std::optional<SpoolError> read_file_from(const fs::path& p, std::uint64_t offset
     ::close(fd);
     return std::nullopt;
 }
+
+std::optional<SpoolError> read_file(const fs::path& p, std::string& out) { return read_file_from(p, 0, out, true); }
 
 bool write_all(int fd, std::string_view s) {
     while (!s.empty()) {
