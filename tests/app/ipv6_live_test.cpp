@@ -114,8 +114,12 @@ TEST_CASE("serve, IPv6: a refused IPv6 address falls back to IPv4 in the same at
     REQUIRE(relay.wait_log("status=sent"));
     const auto log = relay.log();
     INFO(log);
-    CHECK(log.find("to=<bob@isp.test>, relay=mail.isp.test[127.0.0.1]:" + std::to_string(sink.port()) + ", ") !=
-          std::string::npos);
+    const auto refused = log.find("relaylab/smtp: connect to mail.isp.test[::1]:" + std::to_string(sink.port()) +
+                                  ": Connection refused\n");
+    const auto sent = log.find("to=<bob@isp.test>, relay=mail.isp.test[127.0.0.1]:" + std::to_string(sink.port()) + ", ");
+    REQUIRE(refused != std::string::npos);  // IPv6 first (docs/ipv6.md)
+    REQUIRE(sent != std::string::npos);
+    CHECK(refused < sent);
     CHECK(log.find("status=deferred") == std::string::npos);
 }
 
@@ -131,6 +135,8 @@ TEST_CASE("serve, IPv6: a refused IPv4 MX falls back to an IPv6 one in the same 
     REQUIRE(relay.wait_log("status=sent"));
     const auto log = relay.log();
     INFO(log);
+    CHECK(log.find("relaylab/smtp: connect to mx4.isp.test[127.0.0.1]:" + std::to_string(sink.port()) +
+                   ": Connection refused\n") != std::string::npos);
     CHECK(log.find("to=<bob@isp.test>, relay=mx6.isp.test[::1]:" + std::to_string(sink.port()) + ", ") != std::string::npos);
     CHECK(log.find("status=deferred") == std::string::npos);
 }
