@@ -567,4 +567,9 @@ std::string explain(const AddressCheck& c, Language lang) {
     return out;
 }
 
+std::string address_literal(std::string_view ip) {
+    const bool v6 = ip.find(':') != std::string_view::npos;
+    return (v6 ? "[IPv6:" : "[") + std::string(ip) + "]";
+}
+
 }  // namespace relaylab::gw

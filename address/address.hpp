@@ -140,4 +140,8 @@ std::string explain_local_part(const AddressCheck& check, Language lang);
 // A few lines for people: the verdict, every problem, the form to send.
 std::string explain(const AddressCheck& check, Language lang);
 
+// An IP address as an RFC 5321 §4.1.3 address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]". The
+// text is taken as it is (an address with a ':' is IPv6), not checked.
+std::string address_literal(std::string_view ip);
+
 }  // namespace relaylab::gw

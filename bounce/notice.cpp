@@ -1,5 +1,6 @@
 #include "bounce/notice.hpp"
 
+#include "address/address.hpp"
 #include "clock/duration.hpp"
 
 #include <algorithm>
@@ -249,7 +250,8 @@ std::string delivery_status(const HandsetNotice& n, bool& truncated) {
         if (!r.remote_mta.empty()) {
             s += fold_field("Remote-MTA", "dns; " + ascii_only(r.remote_mta));
         } else if (!r.remote_mta_ip.empty()) {
-            s += fold_field("Remote-MTA", "dns; [" + ascii_only(r.remote_mta_ip) + "]");
+            // RFC 3464 §2.3.5 names the MTA; without a name, its address literal (RFC 5321 §4.1.3).
+            s += fold_field("Remote-MTA", "dns; " + address_literal(ascii_only(r.remote_mta_ip)));
         }
         if (!r.diagnostic_code.empty()) s += fold_field("Diagnostic-Code", ascii_only(r.diagnostic_code));
         if (r.last_attempt) s += fold_field("Last-Attempt-Date", format_rfc5322(*r.last_attempt));

@@ -27,7 +27,9 @@ void Delivery::report(MessageId id, CachedSession& s) {
     // thousands of messages keeps no history (nor reaches the transcript's line limit).
     auto lines = s.client->take_transcript();
     if (!events_) return;
-    events_->on_event(clock_.now(), SmtpSession{id, s.remote, std::move(lines)});
+    SmtpSession session{id, s.remote, std::move(lines), std::nullopt};
+    if (const auto& st = s.client->status(); !st.ok && st.stage == smtp::Stage::Connect) session.connect_failure = st.net;
+    events_->on_event(clock_.now(), std::move(session));
 }
 
 asio::awaitable<void> Delivery::release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s) {

@@ -31,6 +31,9 @@ struct SmtpSession {
     MessageId id;
     smtp::Remote remote;
     std::vector<smtp::TranscriptLine> transcript;
+    // Set when the TCP connect itself failed (refused, timed out, unreachable): Postfix logs each
+    // such address, so that an IPv6 address refused before IPv4 delivers is seen.
+    std::optional<smtp::NetError> connect_failure;
 };
 
 struct AttemptResult {

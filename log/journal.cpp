@@ -92,6 +92,17 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
             out_.write(line.data(), static_cast<std::streamsize>(line.size()));
         }
     } else if (const auto* s = std::get_if<SmtpSession>(&event)) {
+        // Each address whose connect failed, as Postfix's smtp logs it before moving on to the next
+        // one: "connect to mx[2001:db8::1]:25: Connection refused".
+        if (s->connect_failure) {
+            auto text = reason_text(ConnectReason{s->remote.host, s->remote.ip, s->remote.port, *s->connect_failure});
+            if (json_)
+                out_ << json_text({{"time", format_time(at)}, {"event", "connect_failed"}, {"queue_id", std::to_string(s->id)},
+                                   {"host", s->remote.host}, {"ip", s->remote.ip}, {"port", s->remote.port}, {"text", text}})
+                     << "\n";
+            else
+                out_ << format_time(at) << " relaylab/smtp: " << text << "\n";
+        }
         // The session's TLS events, as Postfix's smtp logs them ("Untrusted TLS connection established
         // to mx[ip]:25: TLSv1.3 with cipher ...", "TLS is required, but was not offered by host ...").
         for (const auto& l : s->transcript) {

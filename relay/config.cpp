@@ -68,7 +68,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         throw src.error_at(base, "expected a gateway configuration object");
     src.reject_unknown_keys(base, {"hostname", "intake", "intake_allow", "dns_servers", "dns_timeout_ms", "dns_tries",
                                    "mx_port", "policy", "local_part", "notice_charset", "notice_language", "retry", "queue", "limits",
-                                   "max_mx_hosts", "mailboxes", "spool", "log", "log_json", "stop_timeout",
+                                   "max_mx_hosts", "inet_protocols", "mailboxes", "spool", "log", "log_json", "stop_timeout",
                                    "metrics_listen", "metrics_allow_remote", "tls"});
     auto k = [&](const char* key) { return base / key; };
     if (r.has(k("hostname"))) c.hostname = r.string(k("hostname"));
@@ -125,6 +125,7 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         if (r.has(p / "idle_timeout")) c.limits.idle_timeout = r.duration(p / "idle_timeout");
     }
     if (r.has(k("max_mx_hosts"))) c.max_mx_hosts = static_cast<std::size_t>(r.integer(k("max_mx_hosts"), 1, 32));
+    if (r.has(k("inet_protocols"))) c.inet_protocols = r.one_of(k("inet_protocols"), {"ipv4", "ipv6", "all"});
     if (r.has(k("mailboxes"))) c.mailboxes = r.string(k("mailboxes"));
     if (r.has(k("spool"))) {
         const auto& v = r.at(k("spool"));
@@ -202,6 +203,7 @@ json config_to_json(const GatewayConfig& c) {
                    {"max_line_length", c.limits.max_line_length},
                    {"idle_timeout", format_duration(c.limits.idle_timeout)}};
     j["max_mx_hosts"] = c.max_mx_hosts;
+    j["inet_protocols"] = c.inet_protocols;
     j["mailboxes"] = c.mailboxes;
     j["spool"] = c.spool ? json(*c.spool) : json(false);
     if (c.log) j["log"] = *c.log;

@@ -43,6 +43,8 @@ struct GatewayConfig {
     QueueLimits queue;
     IntakeLimits limits;
     std::size_t max_mx_hosts = 5;         // Postfix smtp_mx_address_limit
+    // Address families delivered over, as Postfix's inet_protocols: ipv4 | ipv6 | all (docs/ipv6.md).
+    std::string inet_protocols = "all";
     std::string mailboxes = "mailboxes";
     // The durable queue's directory (relative to the working directory): a 250 means on disk.
     // Absent only by `"spool": false`, the explicit memory-only choice.

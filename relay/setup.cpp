@@ -22,6 +22,9 @@ dns::ResolverConfig resolver_config(const GatewayConfig& c) {
     r.tries = c.dns_tries;
     // The whole lookup may take every try on every server, plus the MX hosts' address lookups.
     r.deadline = c.dns_timeout * c.dns_tries * static_cast<int>(c.dns_servers.size()) * 2 + std::chrono::seconds(1);
+    auto protocols = dns::inet_protocols_from_string(c.inet_protocols);
+    if (!protocols) throw std::invalid_argument("inet_protocols: \"" + c.inet_protocols + "\" is not ipv4, ipv6 or all");
+    r.inet_protocols = *protocols;
     return r;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
+#include "resolver/inet_protocols.hpp"
 
 #include <chrono>
 #include <string>
@@ -25,6 +26,8 @@ struct ResolverConfig {
     Duration timeout = kDefaultTryTimeout;
     int tries = kDefaultTries;
     Duration deadline = kDefaultDeadline;
+    // The families whose addresses resolve_mx and resolve_addresses look up (inet_protocols.hpp).
+    InetProtocols inet_protocols = kDefaultInetProtocols;
 };
 
 // The c-ares server list ("ip:port,[ip6]:port") for `servers`. Throws std::invalid_argument naming

@@ -16,7 +16,7 @@ namespace relaylab::dns {
 using Rng = std::mt19937_64;
 
 inline constexpr std::size_t kMaxMxHosts = 16;           // hosts kept after ordering
-inline constexpr std::size_t kMaxAddressesPerHost = 16;  // IPv4 first, then IPv6
+inline constexpr std::size_t kMaxAddressesPerHost = 16;  // IPv6 first, then alternating
 
 struct MxRecord {
     unsigned preference = 0;

@@ -5,9 +5,11 @@
 //
 // The steps: MX of the domain (CNAMEs followed); no MX → A/AAAA of the domain itself as the one
 // host (implicit MX); "MX 0 ." → NullMx (RFC 7505); otherwise the hosts in preference order
-// (mx_order.hpp) and A/AAAA of every host, asked at once.
+// (mx_order.hpp) and A/AAAA of every host, asked at once. Only the families that inet_protocols
+// allows are asked (inet_protocols.hpp).
 #pragma once
 
+#include "resolver/inet_protocols.hpp"
 #include "resolver/lookup.hpp"
 #include "resolver/mx_order.hpp"
 #include "resolver/result.hpp"
@@ -35,7 +37,7 @@ inline constexpr std::size_t kMaxAddressRounds = kMaxLookupRounds;
 class MxResolution {
 public:
     // `rng` orders hosts of equal preference and must outlive the resolution.
-    MxResolution(std::string_view domain, Rng& rng);
+    MxResolution(std::string_view domain, Rng& rng, InetProtocols protocols = kDefaultInetProtocols);
 
     DnsAction start();
     // The answers to the last Ask. Once Done, further calls change nothing.
@@ -53,15 +55,17 @@ private:
     void after_hosts();
 
     Rng& rng_;
+    InetProtocols protocols_;
     Phase phase_ = Phase::Start;
     MxResult result_;
     std::optional<LookupBatch> batch_;
 };
 
-// A then AAAA of one host (asked at once), CNAMEs followed: the same shape, one batch.
+// A then AAAA of one host (asked at once, each only if `protocols` allows), CNAMEs followed: the
+// same shape, one batch.
 class AddressResolution {
 public:
-    explicit AddressResolution(std::string_view host);
+    explicit AddressResolution(std::string_view host, InetProtocols protocols = kDefaultInetProtocols);
 
     DnsAction start();
     DnsAction resume(const std::vector<RawAnswer>& answers);
@@ -73,13 +77,16 @@ public:
 private:
     DnsAction ask_or_finish();
 
+    InetProtocols protocols_;
     AddressResult result_;
     std::optional<LookupBatch> batch_;
     bool done_ = false;
 };
 
-// A host's addresses from its A and AAAA lookups: IPv4 first, then IPv6, no repeats, at most
-// kMaxAddressesPerHost; the status combined (combine_address_status) when there is none.
-AddressResult addresses_of(std::string host, const Lookup& a, const Lookup& aaaa);
+// A host's addresses from its A and AAAA lookups (nullptr: that family was not asked): IPv6 first,
+// then the families alternating (RFC 8305 §4, on RFC 6724 §6's default precedence; docs/ipv6.md),
+// no repeats, at most kMaxAddressesPerHost; when there is none, the status of the one family asked,
+// or both combined (combine_address_status).
+AddressResult addresses_of(std::string host, const Lookup* a, const Lookup* aaaa);
 
 }  // namespace relaylab::dns

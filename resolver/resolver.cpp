@@ -30,17 +30,17 @@ boost::asio::awaitable<void> drive(std::shared_ptr<AresChannel> channel, Resolut
 }
 
 boost::asio::awaitable<AddressResult> resolve_addresses_on(std::shared_ptr<AresChannel> channel, Duration budget,
-                                                           std::string host) {
+                                                           InetProtocols protocols, std::string host) {
     const TimePoint deadline = channel->clock().now() + budget;
-    AddressResolution resolution(host);
+    AddressResolution resolution(host, protocols);
     co_await drive(channel, resolution, deadline);
     co_return resolution.take_result();
 }
 
 boost::asio::awaitable<MxResult> resolve_mx_on(std::shared_ptr<AresChannel> channel, Duration budget,
-                                               std::string domain, Rng& rng) {
+                                               InetProtocols protocols, std::string domain, Rng& rng) {
     const TimePoint deadline = channel->clock().now() + budget;
-    MxResolution resolution(domain, rng);
+    MxResolution resolution(domain, rng, protocols);
     co_await drive(channel, resolution, deadline);
     co_return resolution.take_result();
 }
@@ -54,11 +54,11 @@ Resolver::~Resolver() { channel_->close(); }
 
 boost::asio::awaitable<MxResult> Resolver::resolve_mx(std::string domain, Rng& rng) {
     // The coroutine holds the channel, not `this`: destroying the Resolver mid-lookup is safe.
-    return resolve_mx_on(channel_, cfg_.deadline, std::move(domain), rng);
+    return resolve_mx_on(channel_, cfg_.deadline, cfg_.inet_protocols, std::move(domain), rng);
 }
 
 boost::asio::awaitable<AddressResult> Resolver::resolve_addresses(std::string host) {
-    return resolve_addresses_on(channel_, cfg_.deadline, std::move(host));
+    return resolve_addresses_on(channel_, cfg_.deadline, cfg_.inet_protocols, std::move(host));
 }
 
 }  // namespace relaylab::dns

@@ -32,7 +32,7 @@ struct MxHost {
     unsigned preference = 0;
     bool implicit = false;          // from A/AAAA of the domain itself (no MX record)
     Status address_status = Status::Found;  // outcome of this host's own A/AAAA lookup
-    std::vector<std::string> addresses;     // IPv4 first, then IPv6, as text
+    std::vector<std::string> addresses;     // IPv6 first, then alternating families, as text
 };
 
 struct MxResult {
@@ -46,7 +46,7 @@ struct MxResult {
 struct AddressResult {
     std::string host;           // normalised like MxHost::name
     Status status = Status::Error;  // Found when at least one address came back
-    std::vector<std::string> addresses;  // IPv4 first, then IPv6, as text
+    std::vector<std::string> addresses;  // IPv6 first, then alternating families, as text
     std::uint32_t ttl = 0;      // smallest TTL of the address records, seconds
 };
 

@@ -99,8 +99,8 @@ std::array<std::uint8_t, 4> v4_bytes(const std::string& ip) { return asio::ip::m
 
 std::string v4_text(const std::array<std::uint8_t, 4>& b) { return asio::ip::address_v4(b).to_string(); }
 
-// Gives each scripted host its address and makes sure the zone resolves it (an A record added
-// when the scenario names a host the zone does not give an address).
+// Gives each scripted host its address and makes sure the zone resolves it (an A record added, or an
+// AAAA record for ::1, when the scenario names a host the zone does not give an address of that family).
 std::map<std::string, std::string> place_remotes(const Scenario& s, world::DnsZone& zone) {
     std::map<std::string, std::string> ips;
     std::set<std::string> taken;
@@ -109,7 +109,7 @@ std::map<std::string, std::string> place_remotes(const Scenario& s, world::DnsZo
         else if (r.address) ips[r.host] = *r.address;
         else if (const auto* n = zone.find(r.host); n && !n->a.empty()) ips[r.host] = v4_text(n->a.front());
         else continue;
-        if (!asio::ip::make_address_v4(ips[r.host]).is_loopback())
+        if (!asio::ip::make_address(ips[r.host]).is_loopback())
             throw RunError("remote " + r.host + ": its A record " + ips[r.host] + " is not in 127.0.0.0/8");
         taken.insert(ips[r.host]);
     }
@@ -128,6 +128,19 @@ std::map<std::string, std::string> place_remotes(const Scenario& s, world::DnsZo
         const auto* n = zone.find(host);
         world::DnsZoneName name = n ? *n : world::DnsZoneName{};
         if (!n) name.name = *world::DomainName::from_text(host);
+        const auto address = asio::ip::make_address(ip);
+        // A remote on ::1 is found by its AAAA record, one on 127.0.0.x by its A record; the other
+        // family's records, if the zone gives any, stay as written (nothing listens there).
+        if (address.is_v6()) {
+            auto bytes = address.to_v6().to_bytes();
+            if (n && !n->aaaa.empty() && std::find(n->aaaa.begin(), n->aaaa.end(), bytes) == n->aaaa.end())
+                throw RunError("remote " + host + ": address " + ip + " differs from its AAAA record in the zone");
+            if (name.aaaa.empty() && !name.cname) {
+                name.aaaa.push_back(bytes);
+                zone.add(std::move(name));
+            }
+            continue;
+        }
         auto bytes = v4_bytes(ip);
         if (n && !n->a.empty() && std::find(n->a.begin(), n->a.end(), bytes) == n->a.end())
             throw RunError("remote " + host + ": address " + ip + " differs from its A record in the zone");

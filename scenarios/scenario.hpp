@@ -29,10 +29,13 @@ inline constexpr std::size_t max_expectations = 1000;
 // The loader stops after this many mistakes in one file (a file that bad needs its first ones fixed).
 inline constexpr std::size_t max_reported_mistakes = 50;
 
+// The one IPv6 loopback address a remote may listen on (docs/ipv6.md).
+inline constexpr std::string_view kLoopbackV6 = "::1";
+
 // A remote mail exchanger, by host name.
 struct RemoteSpec {
     std::string host;                   // lower case, no trailing dot
-    std::optional<std::string> address; // 127.0.0.x; assigned by the runner when absent
+    std::optional<std::string> address; // 127.0.0.x or ::1; assigned (127.0.0.x) by the runner when absent
     std::optional<std::string> profile; // postfix, exim, sendmail, opensmtpd, qmail, exchange-2009
     std::optional<std::string> external_ip;  // a real MTA instead of a scripted one
     unsigned short external_port = 0;

@@ -183,7 +183,9 @@ RemoteSpec read_remote(const Reader& r, const std::string& host, const ptr& p) {
     if (auto name = world::DomainName::from_text(host); !name || name->labels.empty())
         r.fail(p, "not a host name");
     spec.address = r.opt_string(p / "address");
-    if (spec.address && !loopback_v4(*spec.address)) r.fail(p / "address", "expected an address in 127.0.0.0/8");
+    // ::1 is IPv6's only loopback address (RFC 4291 §2.5.3): one remote at most can listen there.
+    if (spec.address && !loopback_v4(*spec.address) && *spec.address != kLoopbackV6)
+        r.fail(p / "address", "expected an address in 127.0.0.0/8, or ::1");
     spec.profile = r.opt_string(p / "profile");
     if (r.has(p / "external")) {
         std::string ext = r.string(p / "external");
@@ -422,6 +424,15 @@ Scenario parse_scenario(const JsonSource& source) {
         for (std::size_t i = 1; i < s.remotes.size(); ++i)
             if (s.remotes[i].host == s.remotes[i - 1].host)
                 r.fail(world / "remotes", "host " + s.remotes[i].host + " is listed twice");
+        // Every remote listens on the gateway's one mx_port, so two cannot share ::1 by port.
+        std::optional<std::string> on_v6;
+        for (const auto& rs : s.remotes)
+            if (rs.address == kLoopbackV6) {
+                if (on_v6)
+                    r.fail(world / "remotes", "only one remote can listen on ::1 (" + *on_v6 + " and " + rs.host +
+                                                  "): every remote uses the gateway's one mx_port");
+                on_v6 = rs.host;
+            }
         std::optional<unsigned short> ext_port;
         for (const auto& rs : s.remotes)
             if (rs.external_ip) {

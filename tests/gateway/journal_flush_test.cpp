@@ -84,3 +84,26 @@ TEST_CASE("JSON lines survive bytes that are not UTF-8 (a raw 8-bit MAIL FROM)",
     auto line = nlohmann::json::parse(buf.str());
     CHECK(line["from"] == "j\xef\xbf\xbdrgen@docomo.ne.jp");
 }
+
+TEST_CASE("an address whose connect failed gets a line of its own, as Postfix logs it, IPv6 included", "[journal][ipv6]") {
+    CountingBuf buf;
+    std::ostream out(&buf);
+    gw::SmtpSession refused{1, smtp::Remote{"mx1.isp.example", "2001:db8::1", 25}, {}, smtp::NetError::ConnectRefused};
+    gw::SmtpSession opened{1, smtp::Remote{"mx1.isp.example", "192.0.2.1", 25}, {}, std::nullopt};
+    SECTION("Postfix lines") {
+        gw::Journal journal(out, false);
+        journal.on_event(at, refused);
+        journal.on_event(at, opened);
+        CHECK(buf.str() == "2009-06-01T10:00:00.000Z relaylab/smtp: connect to mx1.isp.example[2001:db8::1]:25: "
+                           "Connection refused\n");
+    }
+    SECTION("JSON lines") {
+        gw::Journal journal(out, true);
+        journal.on_event(at, refused);
+        auto j = nlohmann::json::parse(buf.str());
+        CHECK(j["event"] == "connect_failed");
+        CHECK(j["ip"] == "2001:db8::1");
+        CHECK(j["port"] == 25);
+        CHECK(j["text"] == "connect to mx1.isp.example[2001:db8::1]:25: Connection refused");
+    }
+}

@@ -24,6 +24,24 @@ const LogRelay kMx1{"mx1.isp.example", "127.0.0.11", 25};
 
 }  // namespace
 
+TEST_CASE("Postfix-shaped log lines name an IPv6 peer as Postfix does: host[2001:db8::1]:25", "[logline][ipv6]") {
+    const LogRelay v6{"mx1.isp.example", "2001:db8::1", 25};
+    SECTION("sent over IPv6") {
+        DeliveryEvent e = event("2.0.0", DeliveryStatus::Sent, AcceptedReason{"250 2.0.0 Ok: queued as 9C3D"}, v6);
+        CHECK(format_log_line(e) ==
+              "to=<user@isp.example>, relay=mx1.isp.example[2001:db8::1]:25, delay=0.12, delays=0.01/0/0.05/0.06, "
+              "dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9C3D)");
+    }
+    SECTION("a reply, a refused connect and a lost connection over IPv6") {
+        CHECK(reason_text(RemoteReplyReason{smtp::Stage::Rcpt, "mx1.isp.example", "2001:db8::1", "550 5.1.1 unknown"}) ==
+              "host mx1.isp.example[2001:db8::1] said: 550 5.1.1 unknown (in reply to RCPT TO command)");
+        CHECK(reason_text(ConnectReason{"mx1.isp.example", "::1", 25, smtp::NetError::ConnectRefused}) ==
+              "connect to mx1.isp.example[::1]:25: Connection refused");
+        CHECK(reason_text(SessionReason{"mx1.isp.example", "::1", smtp::Stage::Greeting, smtp::NetError::Timeout}) ==
+              "conversation with mx1.isp.example[::1] timed out while receiving the initial server greeting");
+    }
+}
+
 TEST_CASE("Postfix-shaped log lines", "[logline]") {
     SECTION("553 at MAIL FROM: the 2009 incident") {
         DeliveryEvent e = event("5.1.7", DeliveryStatus::Bounced,

@@ -193,6 +193,21 @@ TEST_CASE("notice structure", "[notice]") {
         CHECK(p.find("Last-Attempt-Date: Mon, 01 Jun 2009 10:00:00 +0000\r\nWill-Retry-Until: Sat, 06 Jun 2009 10:00:00 +0000\r\n") !=
               std::string::npos);
     }
+    SECTION("an MTA known only by its address is named by its address literal (RFC 5321 §4.1.3)") {
+        HandsetNotice n = incident_notice();
+        n.recipients[0].remote_mta.clear();
+        n.recipients[0].remote_mta_ip = "2001:db8::1";
+        CHECK(part(render_notice(n), 1).find("Remote-MTA: dns; [IPv6:2001:db8::1]\r\n") != std::string::npos);
+        n.recipients[0].remote_mta_ip = "127.0.0.11";
+        CHECK(part(render_notice(n), 1).find("Remote-MTA: dns; [127.0.0.11]\r\n") != std::string::npos);
+    }
+    SECTION("an IPv6 address tried is written as it is in X-Remote-MTA-IP") {
+        HandsetNotice n = incident_notice();
+        n.recipients[0].remote_mta_ip = "2001:db8::1";
+        std::string p = part(render_notice(n), 1);
+        CHECK(p.find("Remote-MTA: dns; mx1.isp.example\r\n") != std::string::npos);
+        CHECK(p.find("X-Remote-MTA-IP: 2001:db8::1\r\n") != std::string::npos);
+    }
     SECTION("a DNS failure names no Remote-MTA") {
         HandsetNotice n = incident_notice();
         n.recipients[0].remote_mta.clear();

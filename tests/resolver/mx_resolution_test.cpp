@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <tuple>
 
 using namespace relaylab::dns;
 using namespace relaylab::dns::test;
@@ -162,7 +163,7 @@ TEST_CASE("MX resolution: a clean run asks MX, then every host's A/AAAA at once,
     CHECK(r.ttl == 300);
     REQUIRE(r.hosts.size() == 2);
     CHECK(r.hosts[0].name == "mx1.example.test");
-    CHECK(r.hosts[0].addresses == std::vector<std::string>{"192.0.2.1", "2001:db8::1"});
+    CHECK(r.hosts[0].addresses == std::vector<std::string>{"2001:db8::1", "192.0.2.1"});
     CHECK(r.hosts[1].name == "mx2.example.test");
     CHECK(r.hosts[1].preference == 20);
     CHECK(r.hosts[1].address_status == Status::Found);
@@ -216,7 +217,7 @@ TEST_CASE("MX resolution: a fault at every question, of every kind, ends in the 
                 CHECK(mx1.addresses == std::vector<std::string>{v4 ? "2001:db8::1" : "192.0.2.1"});
                 CHECK(mx2.addresses == std::vector<std::string>{"192.0.2.2"});
             } else {
-                CHECK(mx1.addresses == std::vector<std::string>{"192.0.2.1", "2001:db8::1"});
+                CHECK(mx1.addresses == std::vector<std::string>{"2001:db8::1", "192.0.2.1"});
                 if (v4) {
                     // mx2's A (the alias or its target) failed; its AAAA is NODATA: no address.
                     CHECK(mx2.addresses.empty());
@@ -271,7 +272,7 @@ TEST_CASE("MX resolution: implicit MX", "[resolver][mx][unit]") {
         REQUIRE(run.result.hosts.size() == 1);
         CHECK(run.result.hosts[0].implicit);
         CHECK(run.result.hosts[0].preference == 0);
-        CHECK(run.result.hosts[0].addresses == std::vector<std::string>{"192.0.2.7", "2001:db8::7"});
+        CHECK(run.result.hosts[0].addresses == std::vector<std::string>{"2001:db8::7", "192.0.2.7"});
     }
     SECTION("no MX and no address: NODATA, no host") {
         z.add("bare.test", RecordType::Mx, {});
@@ -455,5 +456,94 @@ TEST_CASE("address resolution: A and AAAA at once, CNAMEs followed, faults typed
         AddressResolution r("");
         CHECK(r.start().kind == DnsAction::Kind::Done);
         CHECK(r.result().status == Status::BadName);
+    }
+}
+
+TEST_CASE("MX resolution: inet_protocols decides which families are asked and kept", "[resolver][mx][unit][ipv6]") {
+    // mx1 has A and AAAA; mx2 is an alias to an IPv4-only host.
+    const Zone zone = full_zone();
+    auto run_with = [&](const std::string& domain, InetProtocols p, const Zone& z) {
+        Rng rng(1);
+        MxResolution r(domain, rng, p);
+        Run run = drive(r, z);
+        run.result = r.result();
+        return run;
+    };
+    auto asked_types = [](const Run& run) {
+        std::set<RecordType> types;
+        for (const auto& q : run.asked) types.insert(q.type);
+        return types;
+    };
+    SECTION("ipv4: no AAAA question at all, only IPv4 addresses") {
+        Run run = run_with("example.test", InetProtocols::Ipv4, zone);
+        REQUIRE(run.finished);
+        CHECK(asked_types(run) == std::set<RecordType>{RecordType::Mx, RecordType::A});
+        CHECK(run.asked.size() == 4);  // MX, mx1 A, mx2 A, real2 A
+        REQUIRE(run.result.hosts.size() == 2);
+        CHECK(run.result.hosts[0].addresses == std::vector<std::string>{"192.0.2.1"});
+        CHECK(run.result.hosts[1].addresses == std::vector<std::string>{"192.0.2.2"});
+    }
+    SECTION("ipv6: no A question at all; an IPv4-only host has no address and says why") {
+        Run run = run_with("example.test", InetProtocols::Ipv6, zone);
+        REQUIRE(run.finished);
+        CHECK(asked_types(run) == std::set<RecordType>{RecordType::Mx, RecordType::Aaaa});
+        REQUIRE(run.result.hosts.size() == 2);
+        CHECK(run.result.hosts[0].addresses == std::vector<std::string>{"2001:db8::1"});
+        CHECK(run.result.hosts[1].addresses.empty());
+        CHECK(run.result.hosts[1].address_status == Status::NoData);
+    }
+    SECTION("ipv6: a failure of the one family asked is that host's status, not combined with an unasked one") {
+        Rng rng(1);
+        MxResolution r("example.test", rng, InetProtocols::Ipv6);
+        Run run = drive(r, zone, [](std::size_t, const Question& q) -> std::optional<RawAnswer> {
+            if (q.name == "mx1.example.test") return RawAnswer{ARES_ESERVFAIL, {}};
+            return std::nullopt;
+        });
+        REQUIRE(r.result().hosts.size() == 2);
+        CHECK(r.result().hosts[0].addresses.empty());
+        CHECK(r.result().hosts[0].address_status == Status::ServFail);
+    }
+    SECTION("all: IPv6 first, then the families alternate") {
+        Zone z;
+        z.add("both.test", RecordType::Mx, {mx_rr("both.test", 10, "mx.both.test")});
+        z.add("mx.both.test", RecordType::A, {a_rr("mx.both.test", "192.0.2.1"), a_rr("mx.both.test", "192.0.2.2"),
+                                              a_rr("mx.both.test", "192.0.2.3")});
+        z.add("mx.both.test", RecordType::Aaaa, {aaaa_rr("mx.both.test", "2001:db8::1"), aaaa_rr("mx.both.test", "2001:db8::2")});
+        Run run = run_with("both.test", InetProtocols::All, z);
+        REQUIRE(run.result.hosts.size() == 1);
+        CHECK(run.result.hosts[0].addresses ==
+              std::vector<std::string>{"2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2", "192.0.2.3"});
+    }
+    SECTION("implicit MX under ipv4 and ipv6") {
+        Zone z;
+        z.add("plain.test", RecordType::A, {a_rr("plain.test", "192.0.2.7")});
+        z.add("plain.test", RecordType::Aaaa, {aaaa_rr("plain.test", "2001:db8::7")});
+        Run v4 = run_with("plain.test", InetProtocols::Ipv4, z);
+        REQUIRE(v4.result.hosts.size() == 1);
+        CHECK(v4.result.hosts[0].addresses == std::vector<std::string>{"192.0.2.7"});
+        CHECK(asked_types(v4) == std::set<RecordType>{RecordType::Mx, RecordType::A});
+        Run v6 = run_with("plain.test", InetProtocols::Ipv6, z);
+        REQUIRE(v6.result.hosts.size() == 1);
+        CHECK(v6.result.hosts[0].addresses == std::vector<std::string>{"2001:db8::7"});
+        CHECK(asked_types(v6) == std::set<RecordType>{RecordType::Mx, RecordType::Aaaa});
+    }
+    SECTION("one host's addresses under each setting") {
+        for (auto [p, want, questions] : {std::tuple{InetProtocols::Ipv4, std::vector<std::string>{"192.0.2.1"}, 1u},
+                                          std::tuple{InetProtocols::Ipv6, std::vector<std::string>{"2001:db8::1"}, 1u},
+                                          std::tuple{InetProtocols::All, std::vector<std::string>{"2001:db8::1", "192.0.2.1"}, 2u}}) {
+            INFO(to_string(p));
+            AddressResolution r("mx1.example.test", p);
+            Run run = drive(r, zone, {}, kMaxAddressRounds);
+            REQUIRE(run.finished);
+            CHECK(run.asked.size() == questions);
+            CHECK(r.result().addresses == want);
+        }
+    }
+    SECTION("the config words") {
+        CHECK(inet_protocols_from_string("ipv4") == InetProtocols::Ipv4);
+        CHECK(inet_protocols_from_string("ipv6") == InetProtocols::Ipv6);
+        CHECK(inet_protocols_from_string("all") == InetProtocols::All);
+        CHECK_FALSE(inet_protocols_from_string("IPv4"));
+        CHECK(to_string(InetProtocols::All) == "all");
     }
 }

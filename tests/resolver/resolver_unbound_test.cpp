@@ -131,7 +131,7 @@ TEST_CASE("MX resolution against unbound", "[resolver][integration]") {
         REQUIRE(names(r) == std::vector<std::string>{"mx-a.order.test", "mx-b.order.test", "mx-c.order.test"});
         REQUIRE(r.hosts[0].preference == 10);
         REQUIRE(r.hosts[2].preference == 30);
-        REQUIRE(r.hosts[0].addresses == std::vector<std::string>{"127.0.0.21", "::1"});
+        REQUIRE(r.hosts[0].addresses == std::vector<std::string>{"::1", "127.0.0.21"});
         REQUIRE(r.hosts[1].addresses == std::vector<std::string>{"127.0.0.22"});
         REQUIRE(r.hosts[0].address_status == Status::Found);
         REQUIRE(r.ttl > 0);
@@ -156,7 +156,7 @@ TEST_CASE("MX resolution against unbound", "[resolver][integration]") {
         REQUIRE(r.hosts[0].name == "implicit.test");
         REQUIRE(r.hosts[0].implicit);
         REQUIRE(r.hosts[0].preference == 0);
-        REQUIRE(r.hosts[0].addresses == std::vector<std::string>{"127.0.0.30", "::1"});
+        REQUIRE(r.hosts[0].addresses == std::vector<std::string>{"::1", "127.0.0.30"});
     }
     SECTION("null MX (RFC 7505)") {
         auto r = complete(io, resolver.resolve_mx("nullmx.test", rng));
@@ -223,7 +223,7 @@ TEST_CASE("address resolution against unbound", "[resolver][integration]") {
         auto r = complete(io, resolver.resolve_addresses("MX-A.order.test."));
         REQUIRE(r.status == Status::Found);
         REQUIRE(r.host == "mx-a.order.test");
-        REQUIRE(r.addresses == std::vector<std::string>{"127.0.0.21", "::1"});
+        REQUIRE(r.addresses == std::vector<std::string>{"::1", "127.0.0.21"});
     }
     SECTION("forty A records come over TCP and are bounded") {
         auto r = complete(io, resolver.resolve_addresses("many.big.test"));

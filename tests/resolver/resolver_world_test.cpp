@@ -87,7 +87,7 @@ TEST_CASE("MX resolution against the scripted DNS server", "[resolver][world]") 
         REQUIRE(r.status == Status::Found);
         REQUIRE(r.hosts.size() == 2);
         CHECK(r.hosts[0].name == "mx1.isp.example");
-        CHECK(r.hosts[0].addresses == std::vector<std::string>{"127.0.0.21", "::1"});
+        CHECK(r.hosts[0].addresses == std::vector<std::string>{"::1", "127.0.0.21"});
         CHECK(r.hosts[1].name == "mx2.isp.example");
     }
     SECTION("implicit MX from the domain's own address") {

@@ -199,10 +199,27 @@ std::string address_error_of(const std::string& address) {
     std::string text = with_remote_address(address);
     auto column = text.find("\"address\"") + 1;
     return "s.json:1:" + std::to_string(column) +
-           ": at /world/remotes/mx.isp.example/address: address: expected an address in 127.0.0.0/8";
+           ": at /world/remotes/mx.isp.example/address: address: expected an address in 127.0.0.0/8, or ::1";
 }
 
 }  // namespace
+
+TEST_CASE("a remote may listen on ::1, IPv6's one loopback address, and only one remote may", "[scenario][address][ipv6]") {
+    SECTION("::1 is taken as written") {
+        Scenario s = parse_scenario(JsonSource("s.json", with_remote_address("::1")));
+        REQUIRE(s.remotes.size() == 1);
+        CHECK(s.remotes[0].address == "::1");
+    }
+    SECTION("no other IPv6 address, nor another spelling of ::1") {
+        for (std::string a : {"::2", "0:0:0:0:0:0:0:1", "[::1]", "::ffff:127.0.0.1", "2001:db8::1"})
+            CHECK(error_of(with_remote_address(a)) == address_error_of(a));
+    }
+    SECTION("two remotes on ::1: they could not be told apart, every remote has the one mx_port") {
+        std::string text = R"({"world": {"remotes": {"mx1.isp.example": {"address": "::1"}, "mx2.isp.example": {"address": "::1"}}},
+                               "submissions": [{"from": "a@b", "to": "c@d"}]})";
+        CHECK(error_of(text).find("only one remote can listen on ::1 (mx1.isp.example and mx2.isp.example)") != std::string::npos);
+    }
+}
 
 TEST_CASE("a remote's address is a strict dotted quad in 127.0.0.0/8", "[scenario][address]") {
     auto accepted = [](const std::string& address) {

@@ -117,3 +117,36 @@ TEST_CASE("a remote may be a real MTA: Postfix's smtp-sink, in real time, report
     CHECK(out.find("S: 553 malformed address") != std::string::npos);
     CHECK(out.find("3 passed, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("IPv6 in the scenario world: the refused ::1 address is tried first, and inet_protocols ipv4 skips it",
+          "[run][ipv6]") {
+    require(loopback_v6_available(), "the IPv6 loopback address ::1");
+    std::string out;
+    SECTION("ipv6-refused-ipv4-delivers: ::1 refused, then 127.0.0.10 delivers, one attempt") {
+        REQUIRE(run_relaylab({(library_dir() / "ipv6-refused-ipv4-delivers.json").string()}, out) == 0);
+        INFO(out);
+        const auto refused = out.find("*: connect to mx1.isp.example[::1] failed: connect_refused\n");
+        const auto connected = out.find("*: connected to mx1.isp.example[127.0.0.10]\n");
+        REQUIRE(refused != std::string::npos);
+        REQUIRE(connected != std::string::npos);
+        CHECK(refused < connected);
+        CHECK(out.find("mx: isp.example found: 10 mx1.isp.example [::1] [127.0.0.10]\n") != std::string::npos);
+    }
+    SECTION("ipv6-only-delivered: connected over ::1") {
+        REQUIRE(run_relaylab({(library_dir() / "ipv6-only-delivered.json").string()}, out) == 0);
+        INFO(out);
+        CHECK(out.find("*: connected to mx1.isp.example[::1]\n") != std::string::npos);
+        CHECK(out.find("delivered by mx1.isp.example[::1]") != std::string::npos);
+    }
+    SECTION("the same world with inet_protocols ipv4: no AAAA question, no IPv6 connection") {
+        TempDir dir("relaylab-scn-ipv4");
+        auto scenario = nlohmann::json::parse(read_file(library_dir() / "ipv6-refused-ipv4-delivers.json"));
+        scenario["gateway"]["inet_protocols"] = "ipv4";
+        write(dir.path() / "ipv4.json", scenario.dump(2));
+        REQUIRE(run_relaylab({(dir.path() / "ipv4.json").string()}, out) == 0);
+        INFO(out);
+        CHECK(out.find("mx1.isp.example AAAA") == std::string::npos);
+        CHECK(out.find("[::1]") == std::string::npos);
+        CHECK(out.find("*: connected to mx1.isp.example[127.0.0.10]\n") != std::string::npos);
+    }
+}

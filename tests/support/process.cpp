@@ -83,18 +83,37 @@ std::string ChildProcess::log_text() const {
     return ss.str();
 }
 
+namespace {
+
+// `ip` (IPv4, or IPv6 when it has a ':') and `port` as a socket address; its length.
+socklen_t socket_address(const std::string& ip, unsigned short port, sockaddr_storage& ss) {
+    ss = {};
+    if (ip.find(':') != std::string::npos) {
+        auto& sa = reinterpret_cast<sockaddr_in6&>(ss);
+        sa.sin6_family = AF_INET6;
+        sa.sin6_port = htons(port);
+        inet_pton(AF_INET6, ip.c_str(), &sa.sin6_addr);
+        return sizeof sa;
+    }
+    auto& sa = reinterpret_cast<sockaddr_in&>(ss);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
+    return sizeof sa;
+}
+
+}  // namespace
+
 unsigned short free_port(const std::string& ip) {
     static std::mt19937 rng(std::random_device{}());
     for (int attempt = 0; attempt < 200; ++attempt) {
         unsigned short port = static_cast<unsigned short>(20000 + rng() % 30000);
         bool ok = true;
         for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
-            int fd = ::socket(AF_INET, type, 0);
-            sockaddr_in sa{};
-            sa.sin_family = AF_INET;
-            sa.sin_port = htons(port);
-            inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
-            if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) ok = false;
+            sockaddr_storage ss;
+            socklen_t len = socket_address(ip, port, ss);
+            int fd = ::socket(ss.ss_family, type, 0);
+            if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) ok = false;
             ::close(fd);
         }
         if (ok) return port;
@@ -102,15 +121,23 @@ unsigned short free_port(const std::string& ip) {
     throw std::runtime_error("no free port on " + ip);
 }
 
+bool loopback_v6_available() {
+    sockaddr_storage ss;
+    socklen_t len = socket_address("::1", 0, ss);
+    int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+    ::close(fd);
+    return ok;
+}
+
 bool wait_for_tcp(const std::string& ip, unsigned short port, std::chrono::milliseconds timeout) {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_port = htons(port);
-        inet_pton(AF_INET, ip.c_str(), &sa.sin_addr);
-        int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+        sockaddr_storage ss;
+        socklen_t len = socket_address(ip, port, ss);
+        int fd = ::socket(ss.ss_family, SOCK_STREAM, 0);
+        int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
         ::close(fd);
         if (rc == 0) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

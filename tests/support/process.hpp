@@ -30,9 +30,11 @@ private:
     std::filesystem::path log_;
 };
 
-// A free TCP+UDP port on `ip` (bound and released; fine for tests on loopback).
+// A free TCP+UDP port on `ip`, IPv4 or IPv6 (bound and released; fine for tests on loopback).
 unsigned short free_port(const std::string& ip = "127.0.0.1");
-// Polls until a TCP connect to ip:port succeeds or `timeout` passes.
+// Whether ::1 exists here (a socket can be bound to it): IPv6 tests require() it.
+bool loopback_v6_available();
+// Polls until a TCP connect to ip:port (IPv4 or IPv6) succeeds or `timeout` passes.
 bool wait_for_tcp(const std::string& ip, unsigned short port,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 // A TCP socket connected to 127.0.0.1:port whose reads time out after `read_timeout` (recv then

@@ -1,4 +1,5 @@
-// Postfix's smtp-sink as a real remote MTA for tests, on a free 127.0.0.1 port.
+// Postfix's smtp-sink as a real remote MTA for tests, on a free port of 127.0.0.1 (or of `ip`,
+// IPv6 included: "::1").
 #pragma once
 
 #include "tests/support/process.hpp"
@@ -23,7 +24,9 @@ public:
         std::vector<std::string> argv{smtp_sink_program};
         if (::geteuid() == 0) argv.insert(argv.end(), {"-u", "nobody"});  // it refuses to run as root
         argv.insert(argv.end(), options.begin(), options.end());
-        argv.insert(argv.end(), {ip + ":" + std::to_string(port_), "100"});
+        // Postfix writes an IPv6 endpoint in brackets: [::1]:port.
+        const bool v6 = ip.find(':') != std::string::npos;
+        argv.insert(argv.end(), {(v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port_), "100"});
         process_.emplace(argv, dir_.path() / "smtp-sink.log");
         if (!wait_for_tcp(ip, port_)) throw std::runtime_error("smtp-sink did not start: " + process_->log_text());
     }
