@@ -349,7 +349,7 @@ Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
         e.kind = ExpectKind::NothingLost;
         what = "nothing lost";
     } else {
-        r.fail(p, "an expectation names one of: recipient, notice, remote, handset, destination, nothing_lost");
+        r.fail(p, "an expectation names one of: recipient, notice, remote, handset, nothing_lost, destination");
     }
     if (r.has(p / "name")) e.name = r.string(p / "name");
     else e.name = std::to_string(index + 1) + ": " + what;
