@@ -312,7 +312,10 @@ void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> raw) {
     // wait again at once, uncounted; refused alone, the destination is held and they defer as usual.
     bool requeue = false;
     if (refused_for_load(outcomes)) {
-        WindowChange change = queue_.session_refused(job.domain, now, settings_.retry.min_backoff);
+        // Held until the retry time, but never past the message's expiry: its last attempt stays there.
+        const TimePoint expiry = msg->arrival + settings_.retry.lifetime;
+        const Duration hold = std::clamp(expiry - now, Duration::zero(), settings_.retry.min_backoff);
+        WindowChange change = queue_.session_refused(job.domain, now, hold);
         requeue = !change.held_until;
         const auto& o = outcomes.front().outcome;
         if (events_)

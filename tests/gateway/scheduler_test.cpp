@@ -664,7 +664,12 @@ TEST_CASE("scheduler: a destination refused at window 1 is held until the retry 
     REQUIRE(windows[2].second.change.held_until);
     CHECK(*windows[2].second.change.held_until == t0 + 10s + 5min);  // refused at the end of its 10 s
     CHECK(b.events.of<gw::NoticeWritten>().empty());  // within the lifetime: no notice yet
-    // At the lifetime's end the recipients expire as usual, each with its notice.
+    // At the lifetime's end the recipients expire as usual, each with its notice. The hold never
+    // pushes a last attempt past the expiry: at window 1 the three last attempts go one after the
+    // other (10 s each) from the expiry instant, not a retry time later.
     REQUIRE(b.run_until_idle());
     CHECK(b.relay->notices_written() == 3);
+    for (const auto& c : b.agent.calls) CHECK(c.at <= t0 + 2h + 20s);
+    for (const auto& [at, r] : b.events.of<gw::AttemptResult>())
+        if (r.disposition == gw::Disposition::Expired) CHECK(at <= t0 + 2h + 30s);
 }
