@@ -35,14 +35,14 @@ NoticeSettings notice_settings(const RelaySettings& s) {
     return n;
 }
 
-// The work done on the fdatasync thread, as coroutines of their own whose arguments live in their
-// frames (a lambda's captures would die with the closure before the coroutine runs).
 // The delivery agent closes a session at its destination's max_messages_per_session.
 DeliveryConfig shaped(DeliveryConfig d, const QueueLimits& limits) {
     d.shape = limits;
     return d;
 }
 
+// The work done on the fdatasync thread, as coroutines of their own whose arguments live in their
+// frames (a lambda's captures would die with the closure before the coroutine runs).
 asio::awaitable<int> sync_on_thread(Spool::SyncTicket ticket) { co_return Spool::run_sync(ticket); }
 
 asio::awaitable<void> compact_on_thread(Spool::CompactionTicket ticket,
@@ -55,8 +55,9 @@ asio::awaitable<void> compact_on_thread(Spool::CompactionTicket ticket,
 
 Relay::Relay(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings, Policy policy,
              std::mt19937_64& rng, EventSink* events)
-    : Relay(ex, clock, std::make_unique<Delivery>(ex, clock, resolver, shaped(settings.delivery, settings.limits), rng, events), nullptr, settings,
-            std::move(policy), events) {}
+    : Relay(ex, clock,
+            std::make_unique<Delivery>(ex, clock, resolver, shaped(settings.delivery, settings.limits), rng, events),
+            nullptr, settings, std::move(policy), events) {}
 
 Relay::Relay(asio::any_io_executor ex, Clock& clock, DeliveryAgent& agent, RelaySettings settings, Policy policy,
              EventSink* events)
