@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <string>
 #include <vector>
 
 namespace relaylab::gw {
@@ -20,6 +21,12 @@ public:
     // Outcomes in the order of job.recipients, one each.
     virtual boost::asio::awaitable<std::vector<DeliveryOutcome>> attempt(const QueuedMessage& message,
                                                                          const DeliveryJob& job, unsigned attempt) = 0;
+    // Sessions parked for `domain` that the next job there would take instead of opening one: the
+    // scheduler counts the others against the destination's new sessions per minute.
+    virtual std::size_t parked_sessions(const std::string& domain) const {
+        (void)domain;
+        return 0;
+    }
 };
 
 }  // namespace relaylab::gw

@@ -35,7 +35,7 @@ void Delivery::report(MessageId id, CachedSession& s) {
 asio::awaitable<void> Delivery::release(std::string domain, MessageId id, std::shared_ptr<CachedSession> s) {
     report(id, *s);
     if (s->client->usable())
-        sessions_.put(domain, std::move(s));
+        sessions_.put(domain, std::move(s), config_.shape.for_destination(domain).messages_per_session);
     else
         co_await s->client->quit();
 }
@@ -65,6 +65,7 @@ asio::awaitable<std::vector<DeliveryOutcome>> Delivery::attempt(const QueuedMess
             action = walk.resume(std::move(taken));
         } else if (action.kind == Kind::Send) {
             delivery::Sent sent;
+            ++session->transactions;
             sent.outcomes = co_await session->client->send(msg);
             action = walk.resume(std::move(sent));
         } else if (action.kind == Kind::Release) {

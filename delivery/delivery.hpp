@@ -46,6 +46,8 @@ struct DeliveryConfig {
     Duration session_idle_limit = default_session_idle_limit;
     smtp::ClientConfig client;
     TlsPolicy tls;
+    // Per destination shape: here its max_messages_per_session (the relay copies its queue limits).
+    QueueLimits shape;
 };
 
 class Delivery final : public DeliveryAgent {
@@ -57,6 +59,7 @@ public:
     boost::asio::awaitable<std::vector<DeliveryOutcome>> attempt(const QueuedMessage& message,
                                                                  const DeliveryJob& job, unsigned attempt) override;
     const DeliveryConfig& config() const { return config_; }
+    std::size_t parked_sessions(const std::string& domain) const override { return sessions_.parked(domain); }
 
 private:
     // Reports the session's new transcript lines, then parks it for reuse or closes it.

@@ -68,9 +68,10 @@ std::shared_ptr<CachedSession> SessionCache::take(const std::string& domain) {
     return nullptr;
 }
 
-void SessionCache::put(const std::string& domain, std::shared_ptr<CachedSession> s) {
+void SessionCache::put(const std::string& domain, std::shared_ptr<CachedSession> s, std::size_t max_transactions) {
     auto& q = state_->parked[domain];
-    if (idle_limit_ <= Duration::zero() || q.size() >= per_destination_ || !s->client->usable()) {
+    const bool worn = max_transactions > 0 && s->transactions >= max_transactions;
+    if (idle_limit_ <= Duration::zero() || q.size() >= per_destination_ || worn || !s->client->usable()) {
         if (q.empty()) state_->parked.erase(domain);
         relaylab::spawn(ex_, close_session(std::move(s)));
         return;
@@ -80,6 +81,11 @@ void SessionCache::put(const std::string& domain, std::shared_ptr<CachedSession>
     s->idle.expires_after(idle_limit_);
     q.push_back(s);
     relaylab::spawn(ex_, watch_idle(state_, domain, std::move(s), parking));
+}
+
+std::size_t SessionCache::parked(const std::string& domain) const {
+    auto it = state_->parked.find(domain);
+    return it == state_->parked.end() ? 0 : it->second.size();
 }
 
 std::size_t SessionCache::parked() const {

@@ -27,6 +27,9 @@ struct CachedSession {
     std::unique_ptr<smtp::Client> client;
     smtp::Remote remote;
     Timer idle;
+    // Transactions this session has carried: at the destination's max_messages_per_session it is
+    // closed instead of parked (Postfix's smtp_connection_reuse_count_limit).
+    std::size_t transactions = 0;
     bool taken = false;
     // Counts parkings: an idle watch acts only for the parking that started it. (The next job can
     // take a session, use it and park it again before the loop has even started the first watch.)
@@ -44,9 +47,11 @@ public:
     // The most recently parked usable session for `domain`, if any.
     std::shared_ptr<CachedSession> take(const std::string& domain);
     // Parks a session that can take another transaction; closes it instead when the destination
-    // already has its share parked or caching is off (idle limit 0).
-    void put(const std::string& domain, std::shared_ptr<CachedSession> session);
+    // already has its share parked, caching is off (idle limit 0), or the session has carried
+    // `max_transactions` (0: no limit).
+    void put(const std::string& domain, std::shared_ptr<CachedSession> session, std::size_t max_transactions = 0);
     std::size_t parked() const;
+    std::size_t parked(const std::string& domain) const;
 
     struct State;
 

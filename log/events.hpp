@@ -64,7 +64,16 @@ struct NoticeFailed {
     TimePoint next_try{};
 };
 
-using GatewayEvent = std::variant<MessageAccepted, MxLookup, SmtpSession, AttemptResult, NoticeWritten, NoticeFailed>;
+// A destination's concurrency window moved (the scheduler's concurrency feedback, docs/shaping.md):
+// lowered or held by a refused session, raised back by deliveries.
+struct DestinationWindow {
+    WindowChange change;
+    std::string refused_by;  // "host[ip]" of the refusing session; empty when raised
+    std::string reply;       // the refusing reply, one line; empty when raised
+};
+
+using GatewayEvent =
+    std::variant<MessageAccepted, MxLookup, SmtpSession, AttemptResult, NoticeWritten, NoticeFailed, DestinationWindow>;
 
 class EventSink {
 public:

@@ -50,6 +50,17 @@ DeliveryReason reason_of(const DeliveryOutcome& o) {
 
 }  // namespace
 
+std::string destination_window_line(const DestinationWindow& w) {
+    // Postfix's qmgr says "delivery temporarily suspended" of a dead destination; the window itself
+    // it logs only verbosely, so the words for it are ours.
+    std::string line = w.change.domain + ": concurrency " + std::to_string(w.change.from) + " -> " +
+                       std::to_string(w.change.to) + " (limit " + std::to_string(w.change.limit) + ")";
+    if (w.change.held_until) line += ", delivery temporarily suspended until " + format_time(*w.change.held_until);
+    if (!w.reply.empty()) line += ": refused by " + w.refused_by + ": " + w.reply;
+    else line += ": deliveries succeed";
+    return line;
+}
+
 DeliveryEvent delivery_event(const AttemptResult& r) {
     const DeliveryOutcome& o = r.outcome.outcome;
     DeliveryEvent e;
@@ -123,6 +134,19 @@ void Journal::on_event(TimePoint at, const GatewayEvent& event) {
             out_ << format_time(at) << " relaylab/bounce: " << n->id << ": sender " << to_string(n->kind) << " notice to <"
                  << n->handset << "> (claims " << to_string(n->claims) << "): " << (n->path.empty() ? "NOT WRITTEN" : n->path)
                  << "\n";
+    } else if (const auto* w = std::get_if<DestinationWindow>(&event)) {
+        if (json_) {
+            nlohmann::json j{{"time", format_time(at)}, {"event", "concurrency"}, {"destination", w->change.domain},
+                             {"from", w->change.from}, {"to", w->change.to}, {"limit", w->change.limit}};
+            if (w->change.held_until) j["suspended_until"] = format_time(*w->change.held_until);
+            if (!w->reply.empty()) {
+                j["refused_by"] = w->refused_by;
+                j["reply"] = w->reply;
+            }
+            out_ << json_text(j) << "\n";
+        } else {
+            out_ << format_time(at) << " relaylab/qmgr: " << destination_window_line(*w) << "\n";
+        }
     } else if (const auto* f = std::get_if<NoticeFailed>(&event)) {
         if (json_)
             out_ << json_text({{"time", format_time(at)}, {"event", "notice_failed"}, {"queue_id", std::to_string(f->id)},

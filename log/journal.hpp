@@ -15,6 +15,9 @@ namespace relaylab::gw {
 
 // The log form of one attempt's result.
 DeliveryEvent delivery_event(const AttemptResult& r);
+// The words of a destination's window change, after "relaylab/qmgr: ":
+// "isp.example: concurrency 10 -> 9 (limit 20): refused by mx1.isp.example[127.0.0.10]: 421 4.7.0 ...".
+std::string destination_window_line(const DestinationWindow& w);
 
 // Lines are flushed once per turn of the loop that runs `ex` (a handler posted at the first line of
 // a turn), not per line: under load one write carries every line of a turn (it was two writes per

@@ -13,6 +13,11 @@ std::string destination_of(const std::string& address) {
     return d;
 }
 
+DestinationLimits QueueLimits::for_destination(const std::string& domain) const {
+    if (auto it = destinations.find(domain); it != destinations.end()) return it->second;
+    return {destination_concurrency, max_messages_per_session, max_new_sessions_per_minute};
+}
+
 bool QueuedMessage::finished() const {
     return std::all_of(recipients.begin(), recipients.end(), [](const QueuedRecipient& r) {
         return r.state != RecipientState::Waiting && r.state != RecipientState::InFlight;
@@ -22,7 +27,7 @@ bool QueuedMessage::finished() const {
 // A recipient starts or stops waiting: the indexes follow it.
 void Queue::wait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival) {
     due_.emplace(r.due, id, idx);
-    destinations_[r.domain].due.emplace(r.due, id, idx);
+    destination(r.domain).due.emplace(r.due, id, idx);
     if (schedule_.delay_warning && r.attempts > 0 && !r.warned) warn_.emplace(arrival + *schedule_.delay_warning, id, idx);
     refresh(r.domain);
 }
@@ -34,20 +39,40 @@ void Queue::unwait(MessageId id, std::size_t idx, const QueuedRecipient& r, Time
     if (it != destinations_.end()) it->second.due.erase({r.due, id, idx});
 }
 
-// Lists a destination in ready_ at its earliest due time when it has room and work; drops an
-// entry with neither.
+Queue::Destination& Queue::destination(const std::string& domain) {
+    auto [it, made] = destinations_.try_emplace(domain);
+    if (made) {
+        it->second.limits = limits_.for_destination(domain);
+        it->second.window = std::max<std::size_t>(1, it->second.limits.concurrency);
+    }
+    return it->second;
+}
+
+// Lists a destination in ready_ at its earliest due time when it has room, work and is not held;
+// drops an entry with nothing to remember (no work, its full window, no recent sessions to count).
 void Queue::refresh(const std::string& domain) {
     auto it = destinations_.find(domain);
     if (it == destinations_.end()) return;
     Destination& d = it->second;
     if (d.listed) ready_.erase(*d.listed);
     d.listed.reset();
-    if (d.busy < limits_.destination_concurrency && !d.due.empty()) {
+    while (!d.opened.empty() && d.opened.front() + std::chrono::minutes(1) <= now_) d.opened.pop_front();
+    if (!d.held && d.busy < d.window && !d.due.empty()) {
         d.listed = *d.due.begin();
         ready_.emplace(*d.listed, &it->first);
-    } else if (d.busy == 0 && d.due.empty()) {
+    } else if (d.busy == 0 && d.due.empty() && !d.held && d.opened.empty() && d.window >= d.limits.concurrency) {
         destinations_.erase(it);
     }
+}
+
+void Queue::hold(const std::string& domain, Destination& d, TimePoint until) {
+    if (d.held) {
+        if (*d.held >= until) return;
+        held_.erase({*d.held, domain});
+    }
+    d.held = until;
+    held_.emplace(until, domain);
+    refresh(domain);
 }
 
 MessageId Queue::add(Envelope envelope, std::string content, TimePoint now) {
@@ -69,12 +94,36 @@ MessageId Queue::add(Envelope envelope, std::string content, TimePoint now) {
     return id;
 }
 
-std::vector<DeliveryJob> Queue::take_ready(TimePoint now, std::size_t max_jobs) {
+std::vector<DeliveryJob> Queue::take_ready(TimePoint now, std::size_t max_jobs, const ParkedSessions& parked) {
+    now_ = std::max(now_, now);
+    while (!held_.empty() && held_.begin()->first <= now) {
+        const std::string domain = held_.begin()->second;
+        held_.erase(held_.begin());
+        if (auto it = destinations_.find(domain); it != destinations_.end()) {
+            it->second.held.reset();
+            refresh(domain);
+        }
+    }
     std::vector<DeliveryJob> jobs;
+    std::map<std::string, std::size_t> reusing;  // parked sessions this batch's jobs will take
     // Only destinations with room are listed, earliest due first: no walk over busy ones.
     while (jobs.size() < max_jobs && !ready_.empty() && std::get<0>(ready_.begin()->first) <= now) {
         std::string domain = *ready_.begin()->second;
         Destination& d = destinations_.at(domain);
+        if (d.limits.new_sessions_per_minute > 0) {
+            // A job that finds no parked session opens a new one: at most so many a minute.
+            std::size_t& taking = reusing[domain];
+            if (parked && parked(domain) > taking) {
+                ++taking;
+            } else {
+                while (!d.opened.empty() && d.opened.front() + std::chrono::minutes(1) <= now) d.opened.pop_front();
+                if (d.opened.size() >= d.limits.new_sessions_per_minute) {
+                    hold(domain, d, d.opened.front() + std::chrono::minutes(1));
+                    continue;
+                }
+                d.opened.push_back(now);
+            }
+        }
         MessageId id = std::get<1>(ready_.begin()->first);
         auto& msg = messages_.at(id);
         // Gather this message's other due recipients for the same destination into one job.
@@ -98,6 +147,47 @@ std::optional<TimePoint> Queue::next_due() const {
     return std::get<0>(*due_.begin());
 }
 
+std::optional<TimePoint> Queue::next_release() const {
+    if (held_.empty()) return std::nullopt;
+    return held_.begin()->first;
+}
+
+WindowChange Queue::session_refused(const std::string& domain, TimePoint now, Duration hold_for) {
+    now_ = std::max(now_, now);
+    Destination& d = destination(domain);
+    WindowChange c{domain, d.window, d.window, d.limits.concurrency, std::nullopt};
+    d.delivered = 0;
+    if (d.busy <= 1) {
+        // Refused with nothing else in flight: Postfix's dead destination, until the retry time.
+        d.window = 1;
+        hold(domain, d, now + hold_for);
+        c.held_until = d.held;
+    } else {
+        d.window = std::min(d.window, d.busy - 1);
+    }
+    c.to = d.window;
+    refresh(domain);
+    return c;
+}
+
+std::optional<WindowChange> Queue::session_delivered(const std::string& domain) {
+    auto it = destinations_.find(domain);
+    if (it == destinations_.end()) return std::nullopt;
+    Destination& d = it->second;
+    if (d.window >= d.limits.concurrency || ++d.delivered < d.window) return std::nullopt;
+    WindowChange c{domain, d.window, d.window + 1, d.limits.concurrency, std::nullopt};
+    ++d.window;
+    d.delivered = 0;
+    refresh(domain);
+    return c;
+}
+
+std::size_t Queue::window(const std::string& domain) const {
+    auto it = destinations_.find(domain);
+    return it == destinations_.end() ? std::max<std::size_t>(1, limits_.for_destination(domain).concurrency)
+                                     : it->second.window;
+}
+
 void Queue::finish_job(const DeliveryJob& job) {
     auto it = destinations_.find(job.domain);
     if (it == destinations_.end() || it->second.busy == 0) return;
@@ -106,8 +196,16 @@ void Queue::finish_job(const DeliveryJob& job) {
 }
 
 Disposition Queue::record(MessageId id, std::size_t rcpt, AttemptVerdict verdict, TimePoint now) {
+    now_ = std::max(now_, now);
     auto& msg = messages_.at(id);
     auto& r = msg.recipients.at(rcpt);
+    if (verdict == AttemptVerdict::Refused && now < msg.arrival + schedule_.lifetime) {
+        // Not an attempt: waits again at once, for a place in the destination's lowered window.
+        r.state = RecipientState::Waiting;
+        r.due = now;
+        wait(id, rcpt, r, msg.arrival);
+        return Disposition::Deferred;
+    }
     ++r.attempts;
     if (verdict == AttemptVerdict::Delivered) {
         r.state = RecipientState::Delivered;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -51,10 +53,24 @@ struct DeliveryJob {
 };
 
 // What became of a recipient after an attempt, as the queue decided it.
-// What one attempt did for one recipient, as the scheduler tells the queue.
-enum class AttemptVerdict { Delivered, FailedPermanently, FailedTemporarily };
+// What one attempt did for one recipient, as the scheduler tells the queue. Refused: the session
+// was refused for load (docs/shaping.md): the recipient waits again at once, the attempt uncounted.
+enum class AttemptVerdict { Delivered, FailedPermanently, FailedTemporarily, Refused };
 
 enum class Disposition { Delivered, Bounced, Deferred, Expired };
+
+// One destination's shape (docs/shaping.md). 0 means no limit for the last two.
+struct DestinationLimits {
+    // Sessions (jobs) in flight at once: Postfix's default_destination_concurrency_limit = 20. The
+    // concurrency feedback moves the destination's window between 1 and this.
+    std::size_t concurrency = 20;
+    // Messages (transactions) one session carries before it is closed: Postfix's
+    // smtp_connection_reuse_count_limit (0: no limit, as Postfix's default).
+    std::size_t messages_per_session = 0;
+    // New sessions started in any minute: ours (Postfix's default_destination_rate_delay is a delay
+    // between deliveries, not a count of connections).
+    std::size_t new_sessions_per_minute = 0;
+};
 
 struct QueueLimits {
     // Postfix: default_destination_concurrency_limit = 20.
@@ -63,6 +79,23 @@ struct QueueLimits {
     std::size_t recipients_per_job = 50;
     // Delivery jobs in flight at once, all destinations (Postfix: default_process_limit = 100).
     std::size_t max_sessions = 100;
+    // The defaults of every destination's shape, besides destination_concurrency.
+    std::size_t max_messages_per_session = 0;
+    std::size_t max_new_sessions_per_minute = 0;
+    // Per destination domain (lower case): its own shape, over the defaults above.
+    std::map<std::string, DestinationLimits> destinations;
+
+    DestinationLimits for_destination(const std::string& domain) const;
+};
+
+// A destination's concurrency window moved (Postfix qmgr's concurrency feedback): lowered by a
+// refused session, raised by deliveries, or held (Postfix's "dead" destination) until `held_until`.
+struct WindowChange {
+    std::string domain;
+    std::size_t from = 0;
+    std::size_t to = 0;
+    std::size_t limit = 0;                  // the destination's configured concurrency
+    std::optional<TimePoint> held_until;    // no session starts before this (refused at window 1)
 };
 
 class Queue {
@@ -72,11 +105,27 @@ public:
     // Accepts a message; every recipient is due at `now`. Returns its id.
     MessageId add(Envelope envelope, std::string content, TimePoint now);
 
-    // Jobs due by `now`, at most `max_jobs`, never exceeding a destination's concurrency limit.
-    // Their recipients move to InFlight.
-    std::vector<DeliveryJob> take_ready(TimePoint now, std::size_t max_jobs);
+    // How many sessions the delivery agent has parked for a domain: a job that can take one starts
+    // no new session (only asked of destinations with a new-sessions-per-minute limit).
+    using ParkedSessions = std::function<std::size_t(const std::string& domain)>;
+    // Jobs due by `now`, at most `max_jobs`, never exceeding a destination's concurrency window nor
+    // its new sessions per minute, none for a held destination. Their recipients move to InFlight.
+    std::vector<DeliveryJob> take_ready(TimePoint now, std::size_t max_jobs, const ParkedSessions& parked = {});
     // The earliest time a waiting recipient becomes due (whether or not its destination is busy).
     std::optional<TimePoint> next_due() const;
+    // The earliest time a destination held back (rate or hold) may start a session again.
+    std::optional<TimePoint> next_release() const;
+
+    // Concurrency feedback (Postfix's qmgr, SCHEDULER_README): a session of `domain` was refused
+    // for load (421 at greeting/EHLO, too many connections, rate limited). With other sessions in
+    // flight the window drops to one less than the sessions in flight (this one included); refused
+    // with none other in flight, the window is 1 and the destination is held until `now + hold`.
+    WindowChange session_refused(const std::string& domain, TimePoint now, Duration hold);
+    // A session of `domain` delivered: after `window` of them the window grows by one, up to its
+    // configured concurrency. A change when it grew.
+    std::optional<WindowChange> session_delivered(const std::string& domain);
+    // The destination's concurrency window now (its configured concurrency when it has no state).
+    std::size_t window(const std::string& domain) const;
 
     // Ends a job's attempt. For each recipient: delivered, bounced (permanent), or temporary —
     // which the queue turns into Deferred (with a next attempt) or Expired.
@@ -114,7 +163,14 @@ private:
         std::set<DueKey> due;
         std::size_t busy = 0;
         std::optional<DueKey> listed;  // its key in ready_
+        DestinationLimits limits;
+        std::size_t window = 0;        // the concurrency window (feedback), 1..limits.concurrency
+        std::size_t delivered = 0;     // sessions delivered since the window last moved
+        std::deque<TimePoint> opened;  // new sessions started in the last minute (when rate-limited)
+        std::optional<TimePoint> held; // no session starts before this (rate or hold); in held_
     };
+    Destination& destination(const std::string& domain);
+    void hold(const std::string& domain, Destination& d, TimePoint until);
     void wait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival);
     void unwait(MessageId id, std::size_t idx, const QueuedRecipient& r, TimePoint arrival);
     void refresh(const std::string& domain);
@@ -129,6 +185,8 @@ private:
     // unique, and take_ready() serves them in the same order as one global due list would.
     std::map<DueKey, const std::string*> ready_;
     std::set<DueKey> warn_;  // (arrival + delay_warning, id, idx) of waiting, deferred, unwarned recipients
+    std::set<std::pair<TimePoint, std::string>> held_;  // destinations held back, until when
+    TimePoint now_{};  // the latest time the caller gave: a destination's minute of sessions ends by it
 };
 
 // The destination of an address: the domain after the last '@', lower case.

@@ -59,6 +59,37 @@ bool is_host_port(const std::string& s) {
     return std::stoul(s.substr(colon + 1)) <= 65535;
 }
 
+// Destination shaping (docs/shaping.md): the defaults for every destination, then each listed
+// destination's own, whose missing keys take those defaults.
+void read_shaping(const Reader& r, const ptr& p, QueueLimits& q) {
+    constexpr long long max_per_session = 1000000, max_per_minute = 1000000;
+    if (r.has(p / "max_messages_per_session"))
+        q.max_messages_per_session = static_cast<std::size_t>(r.integer(p / "max_messages_per_session", 0, max_per_session));
+    if (r.has(p / "max_new_sessions_per_minute"))
+        q.max_new_sessions_per_minute =
+            static_cast<std::size_t>(r.integer(p / "max_new_sessions_per_minute", 0, max_per_minute));
+    if (!r.has(p / "destinations")) return;
+    const auto& d = r.at(p / "destinations");
+    if (!d.is_object()) throw r.src.error_at(p / "destinations", "expected an object of domain: limits");
+    for (const auto& item : d.items()) {
+        const ptr e = p / "destinations" / item.key();
+        if (!r.at(e).is_object()) throw r.src.error_at(e, "expected an object of limits");
+        r.src.reject_unknown_keys(e, {"destination_concurrency", "max_messages_per_session", "max_new_sessions_per_minute"});
+        DestinationLimits l{q.destination_concurrency, q.max_messages_per_session, q.max_new_sessions_per_minute};
+        if (r.has(e / "destination_concurrency"))
+            l.concurrency = static_cast<std::size_t>(r.integer(e / "destination_concurrency", 1, 100000));
+        if (r.has(e / "max_messages_per_session"))
+            l.messages_per_session = static_cast<std::size_t>(r.integer(e / "max_messages_per_session", 0, max_per_session));
+        if (r.has(e / "max_new_sessions_per_minute"))
+            l.new_sessions_per_minute =
+                static_cast<std::size_t>(r.integer(e / "max_new_sessions_per_minute", 0, max_per_minute));
+        std::string key = item.key();
+        for (auto& ch : key) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        while (!key.empty() && key.back() == '.') key.pop_back();
+        q.destinations[key] = l;
+    }
+}
+
 }  // namespace
 
 GatewayConfig read_config(const JsonSource& src, const ptr& base) {
@@ -105,13 +136,15 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
     }
     if (r.has(k("queue"))) {
         auto p = k("queue");
-        src.reject_unknown_keys(p, {"destination_concurrency", "recipients_per_job", "max_sessions"});
+        src.reject_unknown_keys(p, {"destination_concurrency", "recipients_per_job", "max_sessions",
+                                    "max_messages_per_session", "max_new_sessions_per_minute", "destinations"});
         if (r.has(p / "max_sessions"))
             c.queue.max_sessions = static_cast<std::size_t>(r.integer(p / "max_sessions", 1, 1000000));
         if (r.has(p / "destination_concurrency"))
             c.queue.destination_concurrency = static_cast<std::size_t>(r.integer(p / "destination_concurrency", 1, 100000));
         if (r.has(p / "recipients_per_job"))
             c.queue.recipients_per_job = static_cast<std::size_t>(r.integer(p / "recipients_per_job", 1, 1000));
+        read_shaping(r, p, c.queue);
     }
     if (r.has(k("limits"))) {
         auto p = k("limits");
@@ -197,7 +230,14 @@ json config_to_json(const GatewayConfig& c) {
     j["retry"]["delay_warning"] = format_duration(c.retry.delay_warning.value_or(Duration::zero()));  // "0s": off
     j["queue"] = {{"destination_concurrency", c.queue.destination_concurrency},
                   {"recipients_per_job", c.queue.recipients_per_job},
-                  {"max_sessions", c.queue.max_sessions}};
+                  {"max_sessions", c.queue.max_sessions},
+                  {"max_messages_per_session", c.queue.max_messages_per_session},
+                  {"max_new_sessions_per_minute", c.queue.max_new_sessions_per_minute},
+                  {"destinations", json::object()}};
+    for (const auto& [domain, l] : c.queue.destinations)
+        j["queue"]["destinations"][domain] = {{"destination_concurrency", l.concurrency},
+                                              {"max_messages_per_session", l.messages_per_session},
+                                              {"max_new_sessions_per_minute", l.new_sessions_per_minute}};
     j["limits"] = {{"max_message_size", c.limits.max_message_size},
                    {"max_recipients", c.limits.max_recipients},
                    {"max_line_length", c.limits.max_line_length},

@@ -35,6 +35,12 @@ NoticeSettings notice_settings(const RelaySettings& s) {
     return n;
 }
 
+// The delivery agent closes a session at its destination's max_messages_per_session.
+DeliveryConfig shaped(DeliveryConfig d, const QueueLimits& limits) {
+    d.shape = limits;
+    return d;
+}
+
 // The work done on the fdatasync thread, as coroutines of their own whose arguments live in their
 // frames (a lambda's captures would die with the closure before the coroutine runs).
 asio::awaitable<int> sync_on_thread(Spool::SyncTicket ticket) { co_return Spool::run_sync(ticket); }
@@ -49,8 +55,9 @@ asio::awaitable<void> compact_on_thread(Spool::CompactionTicket ticket,
 
 Relay::Relay(asio::any_io_executor ex, Clock& clock, dns::Resolver& resolver, RelaySettings settings, Policy policy,
              std::mt19937_64& rng, EventSink* events)
-    : Relay(ex, clock, std::make_unique<Delivery>(ex, clock, resolver, settings.delivery, rng, events), nullptr, settings,
-            std::move(policy), events) {}
+    : Relay(ex, clock,
+            std::make_unique<Delivery>(ex, clock, resolver, shaped(settings.delivery, settings.limits), rng, events),
+            nullptr, settings, std::move(policy), events) {}
 
 Relay::Relay(asio::any_io_executor ex, Clock& clock, DeliveryAgent& agent, RelaySettings settings, Policy policy,
              EventSink* events)
@@ -71,7 +78,8 @@ Relay::Relay(asio::any_io_executor ex, Clock& clock, std::unique_ptr<DeliveryAge
                    if (spool_ && spool_->append_notice(n).error) ++spool_errors_;
                }),
       admin_(std::make_unique<QueueAdmin>(*this)),
-      wake_(ex, clock) {}
+      wake_(ex, clock),
+      parked_([this](const std::string& domain) { return agent_.parked_sessions(domain); }) {}
 
 Relay::~Relay() {
     if (sync_thread_) sync_thread_->join();
@@ -232,7 +240,7 @@ asio::awaitable<void> Relay::schedule_loop() {
     while (!stopping_) {
         TimePoint now = clock_.now();
         std::size_t room = settings_.limits.max_sessions > in_flight_ ? settings_.limits.max_sessions - in_flight_ : 0;
-        for (auto& job : queue_.take_ready(now, room)) {
+        for (auto& job : queue_.take_ready(now, room, parked_)) {
             ++in_flight_;
             relaylab::spawn(ex_, run_job(std::move(job)));
         }
@@ -247,8 +255,10 @@ asio::awaitable<void> Relay::schedule_loop() {
         std::optional<TimePoint> next = queue_.next_due();
         if (auto w = queue_.next_warning(); w && (!next || *w < *next)) next = w;
         if (auto n = notices_.next_due(); n && (!next || *n < *next)) next = n;
-        // Work already due that could not start waits for a running job, whose end wakes us.
-        wake_.expires_at(next && *next > now ? *next : TimePoint::max());
+        if (next && *next <= now) next.reset();  // due work that could not start waits for a job's end
+        // ... or for its destination's release (new sessions per minute, a suspended destination).
+        if (auto r = queue_.next_release(); r && *r > now && (!next || *r < *next)) next = r;
+        wake_.expires_at(next ? *next : TimePoint::max());
         boost::system::error_code ec;
         co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -271,18 +281,60 @@ asio::awaitable<void> Relay::run_job(DeliveryJob job) {
     wake();
 }
 
-void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> outcomes) {
+namespace {
+
+// A session the remote refused for load, not for this message: a 421 before the transaction
+// (greeting, EHLO/HELO), or a temporary reply classified too_many_connections or rate_limited, with
+// no recipient delivered. Postfix's qmgr takes such a failure as negative concurrency feedback.
+bool refused_for_load(const std::vector<ClassifiedOutcome>& outcomes) {
+    if (outcomes.empty()) return false;
+    for (const auto& c : outcomes)
+        if (c.outcome.delivered() || c.classification.permanent) return false;
+    const ClassifiedOutcome& c = outcomes.front();
+    if (c.outcome.kind != OutcomeKind::Smtp || !c.outcome.smtp.reply) return false;
+    const auto stage = c.outcome.smtp.stage;
+    if (c.outcome.smtp.reply->code == 421 &&
+        (stage == smtp::Stage::Greeting || stage == smtp::Stage::Ehlo || stage == smtp::Stage::Helo))
+        return true;
+    return c.classification.failure == FailureClass::TooManyConnections ||
+           c.classification.failure == FailureClass::RateLimited;
+}
+
+}  // namespace
+
+void Relay::settle(const DeliveryJob& job, std::vector<DeliveryOutcome> raw) {
     const QueuedMessage* msg = queue_.find(job.message);
     if (!msg) return;
     TimePoint now = clock_.now();
+    std::vector<ClassifiedOutcome> outcomes;
+    outcomes.reserve(raw.size());
+    for (auto& o : raw) outcomes.push_back(classified(std::move(o)));
+    // Concurrency feedback: a refused session lowers the destination's window and its recipients
+    // wait again at once, uncounted; refused alone, the destination is held and they defer as usual.
+    bool requeue = false;
+    if (refused_for_load(outcomes)) {
+        // Held until the retry time, but never past the message's expiry: its last attempt stays there.
+        const TimePoint expiry = msg->arrival + settings_.retry.lifetime;
+        const Duration hold = std::clamp(expiry - now, Duration::zero(), settings_.retry.min_backoff);
+        WindowChange change = queue_.session_refused(job.domain, now, hold);
+        requeue = !change.held_until;
+        const auto& o = outcomes.front().outcome;
+        if (events_)
+            events_->on_event(now, DestinationWindow{std::move(change), o.remote.host + "[" + o.remote.ip + "]",
+                                                     o.smtp.reply->one_line()});
+    } else if (std::any_of(outcomes.begin(), outcomes.end(), [](const auto& c) { return c.outcome.delivered(); })) {
+        if (auto change = queue_.session_delivered(job.domain); change && events_)
+            events_->on_event(now, DestinationWindow{std::move(*change), {}, {}});
+    }
     std::vector<ClassifiedOutcome> failed;
     std::vector<std::size_t> failed_indices;
     std::vector<SpoolEvent> changes;  // recorded after the notices: a crash between re-sends, never loses
     for (std::size_t i = 0; i < job.recipients.size() && i < outcomes.size(); ++i) {
         std::size_t idx = job.recipients[i];
-        ClassifiedOutcome c = classified(outcomes[i]);
+        ClassifiedOutcome c = std::move(outcomes[i]);
         const AttemptVerdict verdict = c.outcome.delivered()            ? AttemptVerdict::Delivered
                                        : c.classification.permanent ? AttemptVerdict::FailedPermanently
+                                       : requeue                    ? AttemptVerdict::Refused
                                                                     : AttemptVerdict::FailedTemporarily;
         Disposition d = queue_.record(job.message, idx, verdict, now);
         std::optional<TimePoint> next;

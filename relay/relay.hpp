@@ -153,6 +153,7 @@ private:
     std::uint64_t interrupted_ = 0;
     // The last temporary outcome per (message, recipient): what an expiry reports.
     std::map<std::pair<MessageId, std::size_t>, DeliveryOutcome> last_temporary_;
+    Queue::ParkedSessions parked_;  // the agent's parked sessions per destination
 };
 
 }  // namespace relaylab::gw

@@ -131,6 +131,18 @@ void check_handset(const Expectation& e, const RunRecord& run, Checker& c) {
         c.fail("notices: expected " + std::to_string(*e.notices) + ", got " + std::to_string(n));
 }
 
+void check_destination(const Expectation& e, const RunRecord& run, Checker& c) {
+    auto it = run.destinations.find(e.subject);
+    const DestinationRecord none;
+    const DestinationRecord& d = it == run.destinations.end() ? none : it->second;
+    if (e.lowest_concurrency && *e.lowest_concurrency != d.lowest_window)
+        c.fail("lowest_concurrency: expected " + std::to_string(*e.lowest_concurrency) + ", got " +
+               (d.lowered ? std::to_string(d.lowest_window) : std::string("never lowered (0)")));
+    if (e.suspended && *e.suspended != d.suspended)
+        c.fail(std::string("suspended: expected ") + (*e.suspended ? "true" : "false") + ", got " +
+               (d.suspended ? "true" : "false"));
+}
+
 // Every recipient the intake accepted ends delivered, bounced or expired, and every bounce or
 // expiry reached its handset as a notice.
 void check_nothing_lost(const Scenario& s, const RunRecord& run, Checker& c) {
@@ -161,6 +173,7 @@ std::vector<ExpectationResult> check_expectations(const Scenario& s, const RunRe
         case ExpectKind::Remote: check_remote(e, run, c); break;
         case ExpectKind::Handset: check_handset(e, run, c); break;
         case ExpectKind::NothingLost: check_nothing_lost(s, run, c); break;
+        case ExpectKind::Destination: check_destination(e, run, c); break;
         }
         out.push_back(std::move(r));
     }

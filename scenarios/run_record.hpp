@@ -58,6 +58,14 @@ struct RemoteRecord {
     std::vector<RemoteTransaction> transactions;
 };
 
+// A destination whose concurrency window the relay's feedback moved (docs/shaping.md).
+struct DestinationRecord {
+    std::size_t lowest_window = 0;  // the lowest window the feedback set
+    std::size_t lowered = 0;        // times a refused session lowered (or held) it
+    std::size_t raised = 0;         // times deliveries raised it
+    bool suspended = false;         // refused with nothing else in flight: held until the retry time
+};
+
 struct RunRecord {
     std::uint64_t seed = 1;
     bool seed_pinned = false;  // the scenario's own "seed", not the command line's
@@ -69,6 +77,7 @@ struct RunRecord {
     std::vector<RecipientRecord> recipients;
     std::vector<NoticeRecord> notices;
     std::vector<RemoteRecord> remotes;  // by host
+    std::map<std::string, DestinationRecord> destinations;  // only those whose window moved
 };
 
 }  // namespace relaylab::scn

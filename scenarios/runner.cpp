@@ -4,6 +4,7 @@
 #include "clock/duration.hpp"
 #include "clock/timer.hpp"
 #include "log/events.hpp"
+#include "log/journal.hpp"
 #include "intake/intake.hpp"
 #include "relay/relay.hpp"
 #include "relay/setup.hpp"
@@ -264,6 +265,20 @@ private:
             if (a.disposition != gw::Disposition::Deferred) r.final_at = at;
         }
         line(at, attempt_line(a, rec_.start));
+    }
+    void handle(TimePoint at, const gw::DestinationWindow& w) {
+        DestinationRecord& d = rec_.destinations[w.change.domain];
+        if (w.reply.empty()) {
+            ++d.raised;
+        } else {
+            ++d.lowered;
+            d.lowest_window = d.lowered == 1 ? w.change.to : std::min(d.lowest_window, w.change.to);
+            d.suspended = d.suspended || w.change.held_until.has_value();
+        }
+        // The refusing host's address is the run's own loopback choice: keep the name only.
+        gw::DestinationWindow shown = w;
+        if (auto b = shown.refused_by.find('['); b != std::string::npos) shown.refused_by.erase(b);
+        line(at, "relay: " + gw::destination_window_line(shown));
     }
     void handle(TimePoint at, const gw::NoticeFailed& n) {
         line(at, "relay: " + std::string(gw::to_string(n.kind)) + " notice to <" + n.handset + "> not written (maildir " + n.error + "), try " +

@@ -57,7 +57,7 @@ struct TimeWindow {
     bool contains(Duration d) const { return (!after || d >= *after) && (!before || d <= *before); }
 };
 
-enum class ExpectKind { Recipient, Notice, Remote, Handset, NothingLost };
+enum class ExpectKind { Recipient, Notice, Remote, Handset, NothingLost, Destination };
 
 struct Expectation {
     ExpectKind kind = ExpectKind::Recipient;
@@ -90,6 +90,10 @@ struct Expectation {
 
     // handset (subject = handset): how many notices it got.
     std::optional<std::size_t> notices;
+
+    // destination (subject = domain): what the concurrency feedback did to its window.
+    std::optional<std::size_t> lowest_concurrency;  // the lowest window set; 0: never lowered
+    std::optional<bool> suspended;                   // held at window 1 until the retry time
 };
 
 // What a trainer's page (`relaylab run --html --lang L`) says of a scenario in language L.

@@ -335,13 +335,23 @@ Expectation read_expectation(const Reader& r, const ptr& p, std::size_t index) {
         if (!r.has(p / "notices")) r.fail(p, "missing key \"notices\"");
         e.notices = r.count(p / "notices", 100000);
         what = "handset " + e.subject;
+    } else if (j.contains("destination")) {
+        r.object(p, {"name", "comment", "destination", "lowest_concurrency", "suspended"});
+        e.kind = ExpectKind::Destination;
+        e.subject = lower(r.string(p / "destination"));
+        if (r.has(p / "lowest_concurrency")) e.lowest_concurrency = r.count(p / "lowest_concurrency", 100000);
+        if (r.has(p / "suspended")) {
+            if (!r.at(p / "suspended").is_boolean()) r.fail(p / "suspended", "expected true or false");
+            e.suspended = r.at(p / "suspended").get<bool>();
+        }
+        what = "destination " + e.subject;
     } else if (j.contains("nothing_lost")) {
         r.object(p, {"name", "comment", "nothing_lost"});
         if (r.at(p / "nothing_lost") != true) r.fail(p / "nothing_lost", "expected true");
         e.kind = ExpectKind::NothingLost;
         what = "nothing lost";
     } else {
-        r.fail(p, "an expectation names one of: recipient, notice, remote, handset, nothing_lost");
+        r.fail(p, "an expectation names one of: recipient, notice, remote, handset, nothing_lost, destination");
     }
     if (r.has(p / "name")) e.name = r.string(p / "name");
     else e.name = std::to_string(index + 1) + ": " + what;

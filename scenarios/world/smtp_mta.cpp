@@ -19,6 +19,7 @@ struct ScriptedMta::State {
     mutable std::mutex mutex;
     std::vector<ReceivedConnection> connections;
     std::size_t accepted = 0;
+    std::size_t open = 0;  // connections open now within max_connections (those beyond it not counted)
 };
 
 namespace {
@@ -68,11 +69,14 @@ ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScrip
         std::size_t attempt = 0;
         std::size_t slot = 0;
         bool recorded = false;
+        bool over_limit = false;
         DialogueLine connect{state->clock.now(), '*',
                              "connect from " + info.peer_ip + ":" + std::to_string(info.peer_port)};
         {
             std::lock_guard lock(state->mutex);
             attempt = state->accepted++;
+            over_limit = state->script.max_connections > 0 && state->open >= state->script.max_connections;
+            if (!over_limit) ++state->open;
             if (state->connections.size() < max_recorded_connections) {
                 ReceivedConnection c;
                 c.attempt = attempt;
@@ -95,7 +99,16 @@ ScriptedMta::ScriptedMta(boost::asio::any_io_executor ex, Clock& clock, MtaScrip
             state->observer(attempt, connect);
             on_line = [state, attempt](const DialogueLine& l) { state->observer(attempt, l); };
         }
-        return std::make_unique<ScriptedPolicy>(state->script, attempt, state->clock, update, on_line, state->start);
+        auto policy = std::make_unique<ScriptedPolicy>(state->script, attempt, state->clock, update, on_line, state->start);
+        if (over_limit) {
+            policy->over_connection_limit();
+        } else if (state->script.max_connections > 0) {
+            policy->on_close([state] {
+                std::lock_guard lock(state->mutex);
+                --state->open;
+            });
+        }
+        return policy;
     };
     auto tls = scripted_tls(state_->script.tls, tls_name.empty() ? state_->script.hostname : tls_name, clock.now(), authority);
     listener_ = std::make_unique<smtp::Listener>(ex, clock, ip, port, state_->script.server_config(), factory,

@@ -1,5 +1,7 @@
 #include "scenarios/world/smtp_policy.hpp"
 
+#include <utility>
+
 namespace relaylab::world {
 
 ScriptedPolicy::ScriptedPolicy(const MtaScript& script, std::size_t attempt, const Clock& clock,
@@ -20,8 +22,20 @@ void ScriptedPolicy::line(char dir, std::string_view text) {
     });
 }
 
+ScriptedPolicy::~ScriptedPolicy() {
+    if (closed_) closed_();
+}
+
 // Without a scripted greeting the session's default banner names the scripted host.
-smtp::Decision ScriptedPolicy::on_connect() { return stage(MtaStage::Greeting); }
+smtp::Decision ScriptedPolicy::on_connect() {
+    if (over_limit_) {
+        smtp::Decision d = script_.over_max_connections.decision();
+        if (!d.reply && d.action == smtp::DecisionAction::Reply)
+            d.reply = smtp::ServerReply::single(421, "4.7.0 " + script_.hostname + " Error: too many connections");
+        return d;
+    }
+    return stage(MtaStage::Greeting);
+}
 
 smtp::Decision ScriptedPolicy::on_helo(std::string_view name) {
     record_([&](ReceivedConnection& c) { c.helo = std::string(name); });
@@ -87,6 +101,7 @@ void ScriptedPolicy::on_message_received(const smtp::Envelope&, std::string_view
 }
 
 void ScriptedPolicy::on_closed(smtp::CloseReason why) {
+    if (auto closed = std::exchange(closed_, {})) closed();
     line('*', "close: " + std::string(smtp::to_string(why)));
     record_([&](ReceivedConnection& c) { c.closed = why; });
 }

@@ -23,6 +23,12 @@ public:
     ScriptedPolicy(const MtaScript& script, std::size_t attempt, const Clock& clock, RecordUpdate record,
                    LineObserver on_line = {}, std::optional<TimePoint> start = std::nullopt);
 
+    ~ScriptedPolicy() override;
+    // This connection is one too many (the script's max_connections): the greeting is
+    // `over_max_connections`. `closed` runs once when the connection ends (the MTA's count).
+    void over_connection_limit() { over_limit_ = true; }
+    void on_close(std::function<void()> closed) { closed_ = std::move(closed); }
+
     smtp::Decision on_connect() override;
     smtp::Decision on_helo(std::string_view name) override;
     smtp::Decision on_ehlo(std::string_view name) override;
@@ -53,6 +59,8 @@ private:
     RecordUpdate record_;
     LineObserver on_line_;
     TimePoint start_;
+    bool over_limit_ = false;
+    std::function<void()> closed_;
 };
 
 }  // namespace relaylab::world

@@ -168,6 +168,12 @@ MtaScript parse_script(const json& j, const std::string& path) {
             size_given = true;
         } else if (key == "record_message_bytes") {
             s.record_message_bytes = parse_size(value, p);
+        } else if (key == "max_connections") {
+            s.max_connections = parse_size(value, p);
+        } else if (key == "over_max_connections") {
+            s.over_max_connections = parse_step(value, p, false);
+            if (!s.over_max_connections.schedule.empty())
+                throw Invalid{join(p, "schedule"), "not here: the limit applies at every time"};
         } else if (key == "idle_timeout") {
             s.idle_timeout = parse_delay(value, p);
             if (s.idle_timeout <= Duration::zero()) throw Invalid{p, "must be positive"};

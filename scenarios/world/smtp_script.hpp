@@ -80,6 +80,10 @@ struct MtaScript {
     Duration idle_timeout = smtp::default_idle_timeout;
     std::size_t record_message_bytes = default_record_message_bytes;
     MtaTls tls;
+    // Connections beyond this many open at once get `over_max_connections` at the greeting (0: no
+    // limit), as Postfix's smtpd_client_connection_count_limit answers them.
+    std::size_t max_connections = 0;
+    MtaStep over_max_connections;  // default reply: 421 4.7.0 <hostname> Error: too many connections
     MtaBehaviour base;
     std::vector<MtaBehaviour> attempts;  // attempts[i] overrides base on the i-th connection (0-based)
 

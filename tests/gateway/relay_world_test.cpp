@@ -271,6 +271,28 @@ TEST_CASE("a session is reused for the next message to the same destination, the
     CHECK(quit);
 }
 
+TEST_CASE("a session that carried its destination's max_messages_per_session is closed, and the next opens anew",
+          "[relay][shaping]") {
+    RelayWorld w(zone, {{"127.0.0.21", accepting}},
+                 R"({"queue": {"destinations": {"isp.example": {"max_messages_per_session": 2}}}})");
+    for (const char* to : {"a@isp.example", "b@isp.example", "c@isp.example", "d@isp.example", "e@isp.example"}) {
+        w.submit("alice@docomo.ne.jp", {to});
+        REQUIRE(w.loop.run_until([&] { return w.relay->idle(); }, w.clock.now() + 1s));
+    }
+    w.run_until_idle();
+    w.loop.run(w.clock.now() + 10s);  // the last session's idle limit
+    auto got = w.received("127.0.0.21");
+    REQUIRE(got.size() == 3);  // 2 + 2 + 1 messages
+    CHECK(got[0].transactions.size() == 2);
+    CHECK(got[1].transactions.size() == 2);
+    CHECK(got[2].transactions.size() == 1);
+    for (const auto& c : got) {
+        bool quit = false;
+        for (const auto& line : c.dialogue) quit |= line.text == "QUIT";
+        CHECK(quit);  // each closed politely, the worn ones at once
+    }
+}
+
 // Under load the next job takes a parked session before the loop has started the idle watch of
 // its parking; parked again, the first watch must not close it (it did: ~5 messages per session).
 TEST_CASE("a session taken and parked again before its idle watch began stays parked", "[relay]") {

@@ -32,8 +32,9 @@ namespace {
 
 const TimePoint t0 = TimePoint{} + 1'243'850'400s;  // 2009-06-01T10:00:00Z
 
-// What the agent answers for one attempt of one recipient.
-enum class Answer { Deliver, Defer, Bounce };
+// What the agent answers for one attempt of one recipient. Refuse: a 421 greeting ("too many
+// connections"), the whole session refused.
+enum class Answer { Deliver, Defer, Bounce, Refuse };
 
 struct Call {
     TimePoint at;
@@ -53,26 +54,43 @@ public:
     // Per recipient address, the answers of its attempts in order; the last one repeats. Default: Deliver.
     std::map<std::string, std::vector<Answer>> script;
 
+    // Refuse every session that would be the destination's n-th in flight at once, n > this (0: never).
+    std::size_t refuse_beyond = 0;
+    // Sessions parked per domain, as gw::Delivery would report them.
+    std::map<std::string, std::size_t> parked;
+
     std::vector<Call> calls;
     std::size_t in_flight = 0;
     std::size_t max_in_flight = 0;
+    std::map<std::string, std::size_t> in_flight_to;
+    std::map<std::string, std::size_t> max_in_flight_to;
+
+    std::size_t parked_sessions(const std::string& domain) const override {
+        auto it = parked.find(domain);
+        return it == parked.end() ? 0 : it->second;
+    }
 
     asio::awaitable<std::vector<gw::DeliveryOutcome>> attempt(const gw::QueuedMessage& message, const gw::DeliveryJob& job,
                                                               unsigned attempt) override {
         ++in_flight;
         max_in_flight = std::max(max_in_flight, in_flight);
+        const std::size_t here = ++in_flight_to[job.domain];
+        max_in_flight_to[job.domain] = std::max(max_in_flight_to[job.domain], here);
         calls.push_back({clock_.now(), message.id, job.domain, attempt, job.recipients.size(), in_flight});
+        const bool refused = refuse_beyond > 0 && here > refuse_beyond;
+        const std::string domain = job.domain;
         // The job's message may be edited while we wait: copy what the answer needs first.
         const std::string sender = message.envelope.sender;
         std::vector<std::string> rcpts;
         for (auto idx : job.recipients) rcpts.push_back(message.recipients.at(idx).address);
         Timer t(ex_, clock_);
-        t.expires_after(duration);
+        t.expires_after(refused ? Duration(1s) : duration);  // a refusal comes at the greeting
         boost::system::error_code ec;
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         --in_flight;
+        --in_flight_to[domain];
         std::vector<gw::DeliveryOutcome> out;
-        for (const auto& r : rcpts) out.push_back(outcome(sender, r, answer_for(r, attempt), attempt));
+        for (const auto& r : rcpts) out.push_back(outcome(sender, r, refused ? Answer::Refuse : answer_for(r, attempt), attempt));
         co_return out;
     }
 
@@ -92,9 +110,12 @@ private:
         } else if (a == Answer::Defer) {
             r.stage = smtp::Stage::Rcpt;
             r.reply = smtp::Reply{452, smtp::EnhancedCode{4, 2, 2}, {"4.2.2 Mailbox full"}};
-        } else {
+        } else if (a == Answer::Bounce) {
             r.stage = smtp::Stage::Rcpt;
             r.reply = smtp::Reply{550, smtp::EnhancedCode{5, 1, 1}, {"5.1.1 User unknown"}};
+        } else {
+            r.stage = smtp::Stage::Greeting;
+            r.reply = smtp::Reply{421, smtp::EnhancedCode{4, 7, 0}, {"4.7.0 Too many concurrent connections"}};
         }
         smtp::Remote remote{"mx1." + gw::destination_of(rcpt), "192.0.2.25", 25};
         return gw::DeliveryOutcome::smtp_result(sender, std::move(r), std::move(remote), attempt, clock_.now());
@@ -524,4 +545,131 @@ TEST_CASE("scheduler: a notice pending at a stop is written once after the resta
         CHECK(b.events.of<gw::NoticeWritten>().empty());
     }
     CHECK(notices_on_disk() == 1);
+}
+
+// Destination shaping (docs/shaping.md): per destination limits and Postfix's concurrency feedback.
+
+TEST_CASE("scheduler: a destination's own concurrency limit bounds its sessions, others keep the default",
+          "[scheduler][shaping]") {
+    auto s = Bench::defaults();
+    s.limits.destination_concurrency = 5;
+    s.limits.destinations["slow.example"] = gw::DestinationLimits{2, 0, 0};
+    Bench b(s);
+    b.relay->start();
+    for (int i = 0; i < 6; ++i) {
+        b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@slow.example"});
+        b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@fast.example"});
+    }
+    REQUIRE(b.run_until_idle());
+    CHECK(b.agent.calls.size() == 12);
+    CHECK(b.agent.max_in_flight_to["slow.example"] == 2);
+    CHECK(b.agent.max_in_flight_to["fast.example"] == 5);
+}
+
+TEST_CASE("scheduler: new sessions per minute hold a destination back, and reused sessions do not count",
+          "[scheduler][shaping]") {
+    auto s = Bench::defaults();
+    s.limits.destinations["rate.example"] = gw::DestinationLimits{20, 0, 3};
+    Bench b(s);
+    SECTION("no parked sessions: three a minute") {
+        b.relay->start();
+        for (int i = 0; i < 7; ++i) b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@rate.example"});
+        b.submit("a@docomo.ne.jp", {"other@free.example"});
+        REQUIRE(b.run_until_idle());
+        std::vector<Duration> rate_starts;
+        for (const auto& c : b.agent.calls)
+            if (c.domain == "rate.example") rate_starts.push_back(c.at - t0);
+        CHECK(rate_starts == std::vector<Duration>{0s, 0s, 0s, 60s, 60s, 60s, 120s});
+        // Another destination is not held back by it.
+        CHECK(std::any_of(b.agent.calls.begin(), b.agent.calls.end(),
+                          [](const Call& c) { return c.domain == "free.example" && c.at == t0; }));
+        CHECK(b.relay->notices_written() == 0);
+    }
+    SECTION("a parked session to take: the job opens none") {
+        b.agent.parked["rate.example"] = 10;
+        b.relay->start();
+        for (int i = 0; i < 7; ++i) b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@rate.example"});
+        REQUIRE(b.run_until_idle());
+        REQUIRE(b.agent.calls.size() == 7);
+        for (const auto& c : b.agent.calls) CHECK(c.at == t0);
+    }
+}
+
+TEST_CASE("scheduler: a refused session lowers the destination's window, its messages wait uncounted, deliveries raise "
+          "it back",
+          "[scheduler][shaping]") {
+    Bench b;
+    b.agent.refuse_beyond = 2;  // the remote takes two sessions at once; the third gets 421
+    b.relay->start();
+    for (int i = 0; i < 10; ++i) b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@busy.example"});
+    REQUIRE(b.run_until_idle());
+
+    // Every message delivered at its first counted attempt, no notice of any kind.
+    auto results = b.events.of<gw::AttemptResult>();
+    std::size_t delivered = 0;
+    for (const auto& [at, r] : results) {
+        if (r.disposition == gw::Disposition::Delivered) {
+            ++delivered;
+            CHECK(r.outcome.outcome.attempt == 1);
+        } else {
+            CHECK(r.disposition == gw::Disposition::Deferred);
+            REQUIRE(r.next_attempt);
+            CHECK(*r.next_attempt == at);  // waits again at once, for a place in the window
+        }
+    }
+    CHECK(delivered == 10);
+    CHECK(b.events.of<gw::NoticeWritten>().empty());
+
+    auto windows = b.events.of<gw::DestinationWindow>();
+    REQUIRE_FALSE(windows.empty());
+    // The first refusal came with ten sessions in flight: nine, then one fewer per refusal, down to two.
+    CHECK(windows.front().second.change.from == 20);
+    CHECK(windows.front().second.change.to == 9);
+    CHECK(windows.front().second.reply == "421 4.7.0 Too many concurrent connections");
+    std::size_t lowest = 20;
+    bool raised = false;
+    for (const auto& [at, w] : windows) {
+        CHECK_FALSE(w.change.held_until);
+        if (w.reply.empty()) {
+            raised = true;
+            CHECK(w.change.to == w.change.from + 1);
+        } else {
+            lowest = std::min(lowest, w.change.to);
+        }
+    }
+    CHECK(lowest == 2);
+    CHECK(raised);
+    // After the first burst the destination never had more than one session beyond what it takes.
+    for (const auto& c : b.agent.calls)
+        if (c.at > t0) CHECK(c.in_flight <= 3);
+}
+
+TEST_CASE("scheduler: a destination refused at window 1 is held until the retry time and does not spin",
+          "[scheduler][shaping]") {
+    Bench b;  // min_backoff 5 min, lifetime 2 h
+    for (int i = 0; i < 3; ++i) b.agent.script["r" + std::to_string(i) + "@dead.example"] = {Answer::Refuse};
+    b.relay->start();
+    for (int i = 0; i < 3; ++i) b.submit("a@docomo.ne.jp", {"r" + std::to_string(i) + "@dead.example"});
+    b.run_for(1h);
+    REQUIRE(b.agent.calls.size() >= 3);
+    // The first three at once; after that one session at a time, never sooner than the retry time.
+    for (std::size_t i = 3; i < b.agent.calls.size(); ++i) {
+        CHECK(b.agent.calls[i].in_flight == 1);
+        CHECK(b.agent.calls[i].at - b.agent.calls[i - 1].at >= Duration(5min));
+    }
+    CHECK(b.agent.calls.size() <= 3 + 12);
+    auto windows = b.events.of<gw::DestinationWindow>();
+    REQUIRE(windows.size() >= 3);
+    CHECK(windows[2].second.change.to == 1);
+    REQUIRE(windows[2].second.change.held_until);
+    CHECK(*windows[2].second.change.held_until == t0 + 10s + 5min);  // refused at the end of its 10 s
+    CHECK(b.events.of<gw::NoticeWritten>().empty());  // within the lifetime: no notice yet
+    // At the lifetime's end the recipients expire as usual, each with its notice. The hold never
+    // pushes a last attempt past the expiry: at window 1 the three last attempts go one after the
+    // other (10 s each) from the expiry instant, not a retry time later.
+    REQUIRE(b.run_until_idle());
+    CHECK(b.relay->notices_written() == 3);
+    for (const auto& c : b.agent.calls) CHECK(c.at <= t0 + 2h + 20s);
+    for (const auto& [at, r] : b.events.of<gw::AttemptResult>())
+        if (r.disposition == gw::Disposition::Expired) CHECK(at <= t0 + 2h + 30s);
 }

@@ -406,3 +406,39 @@ TEST_CASE("a remote's schedule mistakes come at file:line:col", "[scenario][sche
     CHECK(s.remotes[0].script.rcpt_step("c@d", 0, 30min)->reply->code() == 451);
     CHECK_FALSE(s.remotes[0].script.rcpt_step("c@d", 0, 1h));
 }
+
+TEST_CASE("a destination expectation reads what the concurrency feedback did to its window", "[scenario][shaping]") {
+    Scenario s = parse_scenario(JsonSource("s.json", R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@isp.example"}],
+  "expect": [{"destination": "ISP.example", "lowest_concurrency": 2, "suspended": false},
+             {"destination": "calm.example", "lowest_concurrency": 0}]})"));
+    REQUIRE(s.expectations.size() == 2);
+    CHECK(s.expectations[0].name == "1: destination isp.example");
+    RunRecord run;
+    run.start = s.start;
+    SECTION("both hold") {
+        run.destinations["isp.example"] = DestinationRecord{2, 3, 1, false};
+        auto results = check_expectations(s, run);
+        CHECK(results[0].passed);
+        CHECK(results[1].passed);  // never lowered
+    }
+    SECTION("each check fails, and says why") {
+        run.destinations["isp.example"] = DestinationRecord{1, 4, 0, true};
+        run.destinations["calm.example"] = DestinationRecord{5, 1, 0, false};
+        auto results = check_expectations(s, run);
+        REQUIRE_FALSE(results[0].passed);
+        CHECK(results[0].failures == std::vector<std::string>{"lowest_concurrency: expected 2, got 1",
+                                                              "suspended: expected false, got true"});
+        REQUIRE_FALSE(results[1].passed);
+        CHECK(results[1].failures.front() == "lowest_concurrency: expected 0, got 5");
+    }
+    SECTION("a never lowered destination fails an expected lowering") {
+        auto results = check_expectations(s, run);
+        CHECK(results[0].failures.front() == "lowest_concurrency: expected 2, got never lowered (0)");
+    }
+    SECTION("mistakes are named") {
+        CHECK(error_of(R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}], "expect": [{"destination": "d", "lowest": 2}]})")
+                  .find("lowest") != std::string::npos);
+        CHECK(error_of(R"({"world": {}, "submissions": [{"from": "a@b", "to": "c@d"}], "expect": [{"destination": "d", "suspended": "yes"}]})")
+                  .find("expected true or false") != std::string::npos);
+    }
+}

@@ -202,3 +202,39 @@ TEST_CASE("delays run on the caller's clock", "[world][smtp][integration]") {
         CHECK(m.mta.received().at(0).closed == smtp::CloseReason::IdleTimeout);
     }
 }
+
+TEST_CASE("max_connections: a connection beyond so many open at once gets 421 at the greeting", "[world][smtp][integration]") {
+    RealClock clock;
+    SECTION("the default reply; a place frees when a counted connection closes") {
+        RunningMta m(clock, script(R"({"hostname": "mx1.isp.example", "max_connections": 2})"));
+        auto first = std::make_unique<RawClient>(m.mta.port());
+        CHECK(first->read(5s) == "220 mx1.isp.example ESMTP\r\n");
+        RawClient second(m.mta.port());
+        CHECK(second.read(5s) == "220 mx1.isp.example ESMTP\r\n");
+        {
+            RawClient third(m.mta.port());
+            CHECK(third.read(5s) == "421 4.7.0 mx1.isp.example Error: too many connections\r\n");
+            CHECK(third.read(1s).empty());  // and the connection is closed (RFC 5321 §3.8)
+        }
+        first->send("QUIT\r\n");
+        CHECK(first->read(5s).rfind("221 ", 0) == 0);
+        first.reset();
+        // The refused third was never counted; the first's place is free once it has closed.
+        std::string greeting;
+        for (int i = 0; i < 50 && greeting.rfind("220 ", 0) != 0; ++i) {
+            RawClient again(m.mta.port());
+            greeting = again.read(5s);
+            if (greeting.rfind("220 ", 0) != 0) std::this_thread::sleep_for(20ms);
+        }
+        CHECK(greeting == "220 mx1.isp.example ESMTP\r\n");
+        CHECK(m.mta.connections() >= 4);
+    }
+    SECTION("the script's own words for it") {
+        RunningMta m(clock, script(R"({"max_connections": 1,
+            "over_max_connections": {"reply": "421 4.7.0 Too many concurrent connections"}})"));
+        RawClient first(m.mta.port());
+        CHECK(first.read(5s) == "220 mx.example ESMTP\r\n");
+        RawClient second(m.mta.port());
+        CHECK(second.read(5s) == "421 4.7.0 Too many concurrent connections\r\n");
+    }
+}
