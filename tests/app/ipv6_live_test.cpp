@@ -1,6 +1,7 @@
 // IPv6 live, against real peers on loopback: unbound serves AAAA records, Postfix's smtp-sink
 // listens on [::1], `relaylab serve` delivers. Every case needs ::1 on this machine: without it
 // the test is skipped, visibly (a failure under CI=true).
+#include "tests/support/live_relay.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/smtp_sink.hpp"
 #include "tests/support/unbound_server.hpp"
@@ -18,26 +19,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Ipv6Relay {
+struct Ipv6Relay : LiveRelay {
     Ipv6Relay(const UnboundServer& dns, unsigned short mx_port, const std::string& inet_protocols = "all")
-        : intake_port(free_port()) {
-        json cfg{{"hostname", "relay.docomo.test"},
-                 {"intake", "127.0.0.1:" + std::to_string(intake_port)},
-                 {"dns_servers", {dns.address()}},
-                 {"dns_timeout_ms", 500},
-                 {"mx_port", mx_port},
-                 {"inet_protocols", inet_protocols},
-                 {"policy", "accurate"},
-                 {"notice_language", "en"},
-                 {"retry", {{"min_backoff", "1m"}, {"max_backoff", "1m"}, {"lifetime", "10m"}}},
-                 {"mailboxes", (dir.path() / "mailboxes").string()},
-                 {"spool", (dir.path() / "spool").string()},
-                 {"log", (dir.path() / "maillog").string()}};
-        std::ofstream(dir.path() / "relay.json") << cfg.dump(2);
-        process.emplace(std::vector<std::string>{relaylab_binary(), "serve", "--config", (dir.path() / "relay.json").string()},
-                        dir.path() / "serve.out");
-        REQUIRE(wait_for_tcp("127.0.0.1", intake_port));
-    }
+        : LiveRelay(dns.address(), mx_port,
+                    {{"inet_protocols", inet_protocols},
+                     {"retry", {{"min_backoff", "1m"}, {"max_backoff", "1m"}, {"lifetime", "10m"}}}},
+                    "relaylab-ipv6") {}
 
     // Python's smtplib as the handset; prints "accepted" or the refusal.
     void submit(const std::string& to) {
@@ -55,15 +42,6 @@ struct Ipv6Relay {
         REQUIRE(out.find("accepted") != std::string::npos);
     }
 
-    std::string log() const { return read_file(dir.path() / "maillog"); }
-    bool wait_log(const std::string& what, std::chrono::seconds wait = std::chrono::seconds(15)) const {
-        auto until = std::chrono::steady_clock::now() + wait;
-        while (std::chrono::steady_clock::now() < until) {
-            if (fs::exists(dir.path() / "maillog") && log().find(what) != std::string::npos) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
     std::string notice(const std::string& handset) const {
         auto d = dir.path() / "mailboxes" / handset / "new";
         auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -75,9 +53,6 @@ struct Ipv6Relay {
         return "";
     }
 
-    TempDir dir{"relaylab-ipv6"};
-    unsigned short intake_port;
-    std::optional<ChildProcess> process;
 };
 
 std::vector<std::string> zone(const std::vector<std::string>& records) {

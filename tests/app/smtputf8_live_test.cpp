@@ -2,6 +2,7 @@
 // smtp-sink is the remote (it never announces SMTPUTF8: Postfix 3.7's smtp-sink has no such
 // keyword, so "without SMTPUTF8" needs no option), swaks and Python's smtplib are handsets.
 #include "tests/support/postfix_server.hpp"
+#include "tests/support/live_relay.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/smtp_sink.hpp"
 #include "tests/support/unbound_server.hpp"
@@ -21,25 +22,11 @@ namespace {
 
 const std::string user = "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc";  // ユーザー
 
-struct Utf8Relay {
-    Utf8Relay(const UnboundServer& dns, unsigned short mx_port) : intake_port(free_port()) {
-        json cfg{{"hostname", "relay.docomo.test"},
-                 {"intake", "127.0.0.1:" + std::to_string(intake_port)},
-                 {"dns_servers", {dns.address()}},
-                 {"dns_timeout_ms", 500},
-                 {"mx_port", mx_port},
-                 {"policy", "accurate"},
-                 {"notice_language", "en"},
-                 {"local_part", "reject"},
-                 {"retry", {{"min_backoff", "1s"}, {"max_backoff", "1s"}, {"lifetime", "30s"}}},
-                 {"mailboxes", (dir.path() / "mailboxes").string()},
-                 {"spool", (dir.path() / "spool").string()},
-                 {"log", (dir.path() / "maillog").string()}};
-        std::ofstream(dir.path() / "relay.json") << cfg.dump(2);
-        process.emplace(std::vector<std::string>{relaylab_binary(), "serve", "--config", (dir.path() / "relay.json").string()},
-                        dir.path() / "serve.out");
-        REQUIRE(wait_for_tcp("127.0.0.1", intake_port));
-    }
+struct Utf8Relay : LiveRelay {
+    Utf8Relay(const UnboundServer& dns, unsigned short mx_port)
+        : LiveRelay(dns.address(), mx_port,
+                    {{"local_part", "reject"}, {"retry", {{"min_backoff", "1s"}, {"max_backoff", "1s"}, {"lifetime", "30s"}}}},
+                    "relaylab-smtputf8") {}
 
     // Python's smtplib as the handset: MAIL FROM:<...> SMTPUTF8 when asked (RFC 6531 §3.4).
     // Prints the reply to each command, or the refusal.
@@ -64,26 +51,6 @@ struct Utf8Relay {
             out, true, std::chrono::seconds(30));
     }
 
-    std::string log() const { return read_file(dir.path() / "maillog"); }
-    bool wait_log(const std::string& what, std::chrono::seconds wait = std::chrono::seconds(15)) const {
-        auto until = std::chrono::steady_clock::now() + wait;
-        while (std::chrono::steady_clock::now() < until) {
-            if (fs::exists(dir.path() / "maillog") && log().find(what) != std::string::npos) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
-    std::vector<fs::path> notices(const std::string& handset) const {
-        std::vector<fs::path> files;
-        auto d = dir.path() / "mailboxes" / handset / "new";
-        if (fs::exists(d))
-            for (const auto& e : fs::directory_iterator(d)) files.push_back(e.path());
-        return files;
-    }
-
-    TempDir dir{"relaylab-smtputf8"};
-    unsigned short intake_port;
-    std::optional<ChildProcess> process;
 };
 
 std::vector<std::string> zone() {
