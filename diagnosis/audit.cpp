@@ -95,8 +95,8 @@ void run_world(const FailureCase& c, const gw::Policy& policy, const AuditSettin
     auto settings = gw::relay_settings(config);
     if (authority && settings.delivery.tls.context) {
         auto ctx = tls::client_context_from_pem(authority->cert_pem);
-        if (!ctx.context) throw std::runtime_error(c.id + ": TLS authority: " + ctx.error);
-        settings.delivery.tls.context = std::move(ctx.context);
+        if (!ctx) throw std::runtime_error(c.id + ": TLS authority: " + ctx.error());
+        settings.delivery.tls.context = std::move(*ctx);
     }
     std::mt19937_64 rng(1);
     {

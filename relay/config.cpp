@@ -195,8 +195,8 @@ GatewayConfig read_config(const JsonSource& src, const ptr& base) {
         if (r.has(p / "destinations")) {
             const auto& d = r.at(p / "destinations");
             if (!d.is_object()) throw src.error_at(p / "destinations", "expected an object of domain: level");
-            for (const auto& [domain, level] : d.items()) {
-                (void)level;
+            for (const auto& item : d.items()) {
+                const std::string& domain = item.key();
                 std::string key = domain;
                 for (auto& ch : key) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
                 c.tls.destinations[key] = r.one_of(p / "destinations" / domain, levels);

@@ -52,8 +52,8 @@ RelaySettings relay_settings(const GatewayConfig& c) {
     }
     if (any_tls) {
         auto ctx = tls::client_context(c.tls.ca_file);
-        if (!ctx.context) throw std::invalid_argument("tls.ca_file: " + ctx.error);
-        s.delivery.tls.context = std::move(ctx.context);
+        if (!ctx) throw std::invalid_argument("tls.ca_file: " + ctx.error());
+        s.delivery.tls.context = std::move(*ctx);
     }
     return s;
 }
@@ -66,9 +66,9 @@ IntakeSettings intake_settings(const GatewayConfig& c, const std::string& listen
     s.allow = intake_networks(listen_ip, c.intake_allow);
     if (c.tls.intake != "none") {
         auto ctx = tls::server_context_from_files(c.tls.cert_file, c.tls.key_file);
-        if (!ctx.context) throw IntakeError("tls: intake STARTTLS: " + ctx.error);
+        if (!ctx) throw IntakeError("tls: intake STARTTLS: " + ctx.error());
         s.tls = c.tls.intake == "required" ? smtp::ServerTls::Require : smtp::ServerTls::Offer;
-        s.tls_context = std::move(ctx.context);
+        s.tls_context = std::move(*ctx);
     }
     return s;
 }

@@ -368,8 +368,8 @@ public:
         }
         if (authority_ && config.tls.ca_file.empty() && settings.delivery.tls.context) {
             auto ctx = tls::client_context_from_pem(authority_->cert_pem);
-            if (!ctx.context) throw RunError(s.file + ": the run's TLS authority: " + ctx.error);
-            settings.delivery.tls.context = std::move(ctx.context);
+            if (!ctx) throw RunError(s.file + ": the run's TLS authority: " + ctx.error());
+            settings.delivery.tls.context = std::move(*ctx);
         }
         relay_ = std::make_unique<gw::Relay>(io.get_executor(), clock, *resolver_, settings, std::move(policy).value(),
                                              rng_, recorder_.get());

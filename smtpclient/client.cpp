@@ -29,7 +29,7 @@ Client::Client(asio::any_io_executor ex, Clock& clock, ClientConfig config,
       tls_context_(std::move(tls_context)) {}
 
 Client::Client(asio::any_io_executor ex, Clock& clock, ClientConfig config)
-    : ex_(ex), clock_(clock), config_(std::move(config)), socket_(ex), deadline_(ex, clock) {}
+    : Client(ex, clock, std::move(config), nullptr) {}
 
 Client::~Client() {
     ++*generation_;

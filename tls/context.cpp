@@ -104,7 +104,7 @@ std::string words_of(const boost::system::error_code& ec) {
 ContextOrError failed(std::string what, const boost::system::error_code& ec = {}) {
     std::string why = ec ? words_of(ec) : std::string();
     if (std::string more = take_errors(); !more.empty()) why += (why.empty() ? "" : "; ") + more;
-    return {nullptr, why.empty() ? what : what + ": " + why};
+    return Failure{why.empty() ? what : what + ": " + why};
 }
 
 std::shared_ptr<ssl::context> base(ssl::context::method m) {
@@ -126,7 +126,7 @@ ContextOrError client_context(const std::string& ca_file) {
         ctx->load_verify_file(ca_file, ec);
         if (ec) return failed(ca_file + ": cannot load certificate authorities", ec);
     }
-    return {ctx, {}};
+    return ctx;
 }
 
 ContextOrError client_context_from_pem(const std::string& ca_pem) {
@@ -134,7 +134,7 @@ ContextOrError client_context_from_pem(const std::string& ca_pem) {
     boost::system::error_code ec;
     ctx->add_certificate_authority(boost::asio::buffer(ca_pem), ec);
     if (ec) return failed("cannot load the certificate authority");
-    return {ctx, {}};
+    return ctx;
 }
 
 ContextOrError server_context_from_files(const std::string& cert_file, const std::string& key_file) {
@@ -144,8 +144,7 @@ ContextOrError server_context_from_files(const std::string& cert_file, const std
     if (ec) return failed(cert_file + ": cannot load the certificate chain", ec);
     ctx->use_private_key_file(key_file, ssl::context::pem, ec);
     if (ec) return failed(key_file + ": cannot load the private key", ec);
-    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return failed(key_file + ": the key does not match " + cert_file);
-    return {ctx, {}};
+    return ctx;
 }
 
 ContextOrError server_context_from_pem(const std::string& cert_pem, const std::string& key_pem) {
@@ -155,8 +154,7 @@ ContextOrError server_context_from_pem(const std::string& cert_pem, const std::s
     if (ec) return failed("cannot load the certificate", ec);
     ctx->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
     if (ec) return failed("cannot load the private key", ec);
-    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) return failed("the key does not match the certificate");
-    return {ctx, {}};
+    return ctx;
 }
 
 void prepare_client(Stream& stream, const std::string& host, TimePoint check_at, PeerCheck& check) {

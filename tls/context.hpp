@@ -8,6 +8,7 @@
 #pragma once
 
 #include "clock/clock.hpp"
+#include "result/result.hpp"
 #include "tls/negotiated.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -40,11 +41,8 @@ private:
 
 Negotiated negotiated(const Stream& stream, const PeerCheck& check);
 
-// A context, or why it could not be made (file:reason), in one value.
-struct ContextOrError {
-    std::shared_ptr<boost::asio::ssl::context> context;
-    std::string error;
-};
+// A context, or why it could not be made ("file: reason", OpenSSL's words included).
+using ContextOrError = Result<std::shared_ptr<boost::asio::ssl::context>, std::string>;
 
 // Outbound: the authorities of `ca_file` (PEM), or the system's when empty.
 ContextOrError client_context(const std::string& ca_file);

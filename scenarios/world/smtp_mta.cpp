@@ -51,8 +51,8 @@ std::shared_ptr<boost::asio::ssl::context> scripted_tls(const MtaTls& t, const s
     }
     auto made = tls::make_certificate(spec, issuer);
     auto ctx = tls::server_context_from_pem(made.cert_pem, made.key_pem);
-    if (!ctx.context) throw std::runtime_error("scripted remote " + name + ": TLS: " + ctx.error);
-    return ctx.context;
+    if (!ctx) throw std::runtime_error("scripted remote " + name + ": TLS: " + ctx.error());
+    return std::move(*ctx);
 }
 
 }  // namespace

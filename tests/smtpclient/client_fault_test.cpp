@@ -36,7 +36,7 @@ struct FaultyPolicy : smtp::ServerPolicy {
     Fault fault;
 };
 
-struct Result {
+struct Outcome {
     smtp::SessionStatus status;
     std::vector<smtp::RecipientOutcome> outcomes;
     bool done = false;
@@ -45,7 +45,7 @@ struct Result {
 constexpr Duration stage_timeout = 300ms;
 
 // Open, then one message; how long it took. Named values only inside co_await (g++ 12).
-asio::awaitable<void> exercise(smtp::Client& client, smtp::Listener& listener, Result& result, Duration& took) {
+asio::awaitable<void> exercise(smtp::Client& client, smtp::Listener& listener, Outcome& result, Duration& took) {
     auto start = std::chrono::steady_clock::now();
     smtp::Remote remote{"faulty.test", "127.0.0.1", listener.port()};
     result.status = co_await client.open(remote);
@@ -58,7 +58,7 @@ asio::awaitable<void> exercise(smtp::Client& client, smtp::Listener& listener, R
     listener.stop();
 }
 
-Result run_against(smtp::Stage at, Fault fault, Duration& took) {
+Outcome run_against(smtp::Stage at, Fault fault, Duration& took) {
     asio::io_context io;
     RealClock clock;
     smtp::ServerConfig server;
@@ -72,7 +72,7 @@ Result run_against(smtp::Stage at, Fault fault, Duration& took) {
         config.data_init_timeout = config.data_block_timeout = config.dot_timeout = config.rset_timeout =
             config.quit_timeout = stage_timeout;
     smtp::Client client(io.get_executor(), clock, config);
-    Result result;
+    Outcome result;
     asio::co_spawn(io, exercise(client, listener, result, took), [](std::exception_ptr e) {
         if (e) std::rethrow_exception(e);
     });
@@ -89,7 +89,7 @@ TEST_CASE("client driver: a remote that hangs up or goes silent at each stage is
         for (auto fault : {Fault::Drop, Fault::Silent}) {
             INFO("stage " << smtp::to_string(stage) << (fault == Fault::Drop ? ", drop" : ", silent"));
             Duration took{};
-            Result r = run_against(stage, fault, took);
+            Outcome r = run_against(stage, fault, took);
             REQUIRE(r.done);
             smtp::Stage seen;
             smtp::NetError net;
